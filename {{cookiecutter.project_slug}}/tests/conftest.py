@@ -1,0 +1,154 @@
+"""Fixtures: the App as a browser sees it, in front of fake PIMs (see fake_pim.py)."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+{% if cookiecutter.framework == "fastapi" -%}
+import httpx
+{% endif -%}
+import pytest
+from cryptography.fernet import Fernet
+{%- if cookiecutter.framework == "flask" %}
+from flask import Flask
+{%- else %}
+from fastapi.testclient import TestClient
+{%- endif %}
+
+from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.storage import Storage
+from tests.fake_pim import FakePim, pim_transport
+
+CLIENT_ID = "test-app-client-id"
+CLIENT_SECRET = "test-app-client-secret"
+CALLBACK_URL = "http://testserver/callback"
+
+
+@dataclass
+class Page:
+    status: int
+    text: str
+    location: str
+    cookie: str  # the Set-Cookie header, if any
+
+
+class Browser:
+    """One browser (one cookie jar) talking to the App, like the PIM user's."""
+{% if cookiecutter.framework == "flask" %}
+    def __init__(self, app: Flask) -> None:
+        self._client = app.test_client()
+{%- else %}
+    def __init__(self, client: TestClient) -> None:
+        # Browsers share the App's running client (one lifespan) but each keeps its own cookies.
+        self._client = client
+        self._cookies = httpx.Cookies()
+{%- endif %}
+
+    def get(self, url: str, params: dict[str, str] | None = None) -> Page:
+        return self._request("GET", url, params)
+
+    def post(self, url: str) -> Page:
+        return self._request("POST", url, None)
+
+    def _request(self, method: str, url: str, params: dict[str, str] | None) -> Page:
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+{%- if cookiecutter.framework == "flask" %}
+        response = self._client.open(path, method=method, query_string=params)
+        return Page(
+            response.status_code,
+            response.get_data(as_text=True),
+            response.location or "",
+            response.headers.get("set-cookie", ""),
+        )
+{%- else %}
+        self._client.cookies = self._cookies
+        response = self._client.request(method, path, params=params)
+        self._cookies = self._client.cookies
+        return Page(
+            response.status_code,
+            response.text,
+            response.headers.get("location", ""),
+            response.headers.get("set-cookie", ""),
+        )
+{%- endif %}
+
+    def connect(self, pim: FakePim) -> Page:
+        """Click Connect in the PIM, consent, and land back on the App."""
+        activation = self.get("/activate", {"pim_url": pim.url})
+        assert activation.status == 302, activation.text
+        return self.get(pim.authorize(activation.location))
+
+
+@pytest.fixture
+def pim_a() -> FakePim:
+    return FakePim(
+        "https://pim-a.example.test",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        callback_url=CALLBACK_URL,
+    )
+
+
+@pytest.fixture
+def pim_b() -> FakePim:
+    return FakePim(
+        "https://pim-b.example.test",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        callback_url=CALLBACK_URL,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes=("read_channel_settings", "read_channel_localization"),
+        secret_key="a-test-secret-key-that-is-long-enough",
+        token_encryption_keys=(Fernet.generate_key().decode(),),
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+    )
+
+
+@pytest.fixture
+def make_browser(
+    settings: Settings, pim_a: FakePim, pim_b: FakePim
+) -> Iterator[Callable[..., Browser]]:
+    """Browsers on one App; `make_browser(settings)` builds an App with other settings."""
+{%- if cookiecutter.framework == "flask" %}
+    apps: dict[Settings, Flask] = {}
+
+    def make(settings: Settings = settings) -> Browser:
+        if settings not in apps:
+            apps[settings] = create_app(settings, http_transport=pim_transport(pim_a, pim_b))
+        return Browser(apps[settings])
+
+    yield make
+{%- else %}
+    clients: dict[Settings, TestClient] = {}
+
+    def make(settings: Settings = settings) -> Browser:
+        if settings not in clients:
+            app = create_app(settings, http_transport=pim_transport(pim_a, pim_b))
+            # Entering the client runs the App's lifespan: database schema and HTTP client.
+            clients[settings] = TestClient(app, follow_redirects=False).__enter__()
+        return Browser(clients[settings])
+
+    yield make
+    for client in clients.values():
+        client.__exit__(None, None, None)
+{%- endif %}
+
+
+@pytest.fixture
+def browser(make_browser: Callable[..., Browser]) -> Browser:
+    return make_browser()
+
+
+@pytest.fixture
+def storage(settings: Settings) -> Storage:
+    return Storage(settings.database_url, settings.token_encryption_keys)
