@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
 PROJECT = Path.cwd()
 VARIANTS = PROJECT / "_variants"
 
@@ -19,11 +19,11 @@ VARIANTS = PROJECT / "_variants"
 VARIABLES = {
     "AKENEO_CLIENT_ID": "Client id of the App declared in the PIM (Connect > App Store).",
     "AKENEO_CLIENT_SECRET": "Client secret of that App. Never commit it.",
-    "AKENEO_ALLOWED_PIM_URLS": "PIMs allowed to connect, space-separated; empty allows any valid PIM URL.",
+    "AKENEO_ALLOWED_PIM_URLS": "PIMs allowed to connect, space-separated; empty allows any PIM.",
     "AKENEO_SCOPES": "Authorization scopes the App asks for, space-separated.",
     "AKENEO_OPENID_CONNECT": "true to identify the PIM user with OpenID Connect.",
     "SECRET_KEY": "Signs the session cookie: a random string of 32 characters or more.",
-    "TOKEN_ENCRYPTION_KEYS": "Fernet keys encrypting stored tokens; the first encrypts, all decrypt.",
+    "TOKEN_ENCRYPTION_KEYS": "Fernet keys for stored tokens; the first encrypts, all decrypt.",
     "DATABASE_URL": "SQLAlchemy URL, e.g. postgresql+psycopg://user:password@host/db.",
     "APP_ENV": "development (http on localhost allowed) or production (https only).",
     "HTTP_TIMEOUT": "Seconds to wait for a PIM before giving up.",

@@ -17,6 +17,7 @@ import difflib
 import ipaddress
 import json
 import keyword
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -273,9 +274,7 @@ def check_scopes(value: str) -> str | None:
             f"than {MAX_SCOPES_LENGTH} characters"
         )
     bad_separators = [
-        describe_character(char)
-        for char in value
-        if char != " " and has_invisible_character(char)
+        describe_character(char) for char in value if char != " " and has_invisible_character(char)
     ]
     if bad_separators:
         return (
@@ -329,8 +328,15 @@ TEXT_CHECKS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def validate(answers: Mapping[str, object]) -> list[str]:
-    """Return one 'answer_name: problem' line per invalid answer."""
+# The post-gen hook prefers these environment variables to the answers: check them alike.
+ENVIRONMENT_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "AKENEO_CLIENT_ID": check_client_id,
+    "AKENEO_CLIENT_SECRET": check_client_secret,
+}
+
+
+def validate(answers: Mapping[str, object], environ: Mapping[str, str]) -> list[str]:
+    """Return one 'answer_name: problem' line per invalid answer or environment variable."""
     errors = []
     for name, check in TEXT_CHECKS.items():
         value = answers.get(name)
@@ -340,13 +346,17 @@ def validate(answers: Mapping[str, object]) -> list[str]:
     problem = check_openid_connect(answers.get("openid_connect"))
     if problem:
         errors.append(f"openid_connect: {problem}")
+    for name, check in ENVIRONMENT_CHECKS.items():
+        problem = check(environ.get(name, ""))
+        if problem:
+            errors.append(f"{name} (environment variable): {problem}")
     return errors
 
 
 def main() -> int:
     # Raw and triple-single-quoted on purpose (see the module docstring): keep it so.
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    errors = validate(answers)
+    errors = validate(answers, os.environ)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -351,3 +351,21 @@ def test_accepted_answers(
     result = bake(cookies, **answers)
 
     assert_accepted(result, capfd.readouterr().err, caplog, tmp_path)
+
+
+def test_environment_credentials_are_checked_like_the_answers(
+    cookies: Any,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # The post-gen hook writes these to .env in place of the answers.
+    monkeypatch.setenv("AKENEO_CLIENT_SECRET", f"{SECRET} #x")
+
+    result = bake(cookies)
+
+    out, err = capfd.readouterr()
+    assert result.exit_code != 0
+    assert "ERROR: AKENEO_CLIENT_SECRET (environment variable): the value (not shown)" in err
+    assert SECRET not in out + err
+    assert_nothing_left(result, tmp_path)

@@ -69,8 +69,9 @@ def activation_redirect(
 ) -> str:
     """Where the Activate URL sends the browser: into the App, or to the PIM's consent screen.
 
-    "Connect" and "Open app" both land here. A session already linked to this PIM (and to one
-    of its users, with OpenID Connect) whose token is stored goes straight in.
+    "Connect" and "Open app" both land here. A session already linked to this PIM
+    {% if cookiecutter.openid_connect %}(and, with OpenID Connect, to one of its users) {% endif -%}
+    goes straight in when the PIM's token is stored.
     """
     if settings.missing_credentials:
         raise AppError(not_configured(settings))

@@ -14,10 +14,13 @@ class RedactSecrets(logging.Filter):
     """Rewrites a log record so that `code=` and `state=` query values are not written."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
+        # Access loggers pass the request line as an argument; their formatters need the args.
         if isinstance(record.args, tuple):
             record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        message = record.getMessage()
+        if redact(message) != message:
+            # The format string itself builds the secret (e.g. "code=%s"): log only redacted text.
+            record.msg, record.args = redact(message), ()
         return True
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from .akeneo.pim_url import InvalidPimUrl, normalize_pim_url
 
@@ -149,7 +149,12 @@ def _fernet_keys(raw: str) -> tuple[str, ...]:
 
 def _database_url(raw: str) -> str:
     try:
-        make_url(raw.strip())
+        make_url(raw.strip()).get_dialect()
+    except (NoSuchModuleError, ImportError) as error:  # before ArgumentError, its base class
+        raise SettingsError(
+            f"DATABASE_URL {raw!r} names a database this App cannot use: {error} "
+            "(for PostgreSQL: pip install -e '.[postgres]')"
+        ) from None
     except ArgumentError:
         raise SettingsError(
             f"DATABASE_URL {raw!r} is not a database URL (e.g. sqlite:///app.db)"

@@ -66,9 +66,9 @@ def build_token_request(
 def parse_token_response(response: httpx.Response) -> Token:
     """Read the PIM's answer to a token request; raise `PimRefused` or `PimBadResponse`."""
     body = _json_object(response)
-    if response.status_code == 400 and isinstance(body.get("error"), str):
-        description = body.get("error_description")
-        raise PimRefused(body["error"], description if isinstance(description, str) else "")
+    error, description = body.get("error"), body.get("error_description")
+    if response.status_code == 400 and isinstance(error, str):
+        raise PimRefused(error, description if isinstance(description, str) else "")
     if response.status_code != 200:
         raise PimBadResponse(f"the token endpoint answered HTTP {response.status_code}")
     access_token = body.get("access_token")

@@ -30,6 +30,8 @@ def normalize_pim_url(raw: str, *, allow_http_loopback: bool) -> str:
         port = parts.port
     except ValueError:
         raise InvalidPimUrl("the URL is malformed") from None
+    if port == 0 or parts.netloc.endswith(":"):
+        raise InvalidPimUrl("the URL's port must be a number from 1 to 65535")
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.netloc:
         raise InvalidPimUrl(

@@ -33,8 +33,10 @@ def retry_delay(response: httpx.Response, attempt: int) -> float | None:
     try:
         delay = float(response.headers["Retry-After"])
     except (KeyError, ValueError):
+        delay = -1.0
+    if not delay >= 0:  # missing, unreadable, negative or nan
         delay = 2**attempt + random.random()
-    return min(max(delay, 0.0), MAX_RETRY_DELAY)
+    return min(delay, MAX_RETRY_DELAY)
 
 
 def with_client_headers(request: httpx.Request, headers: httpx.Headers) -> httpx.Request:
@@ -73,7 +75,8 @@ def run(protocol: Generator[httpx.Request, httpx.Response, T], client: httpx.Cli
         while True:
             request = protocol.send(send(client, request))
     except StopIteration as finished:
-        return finished.value
+        result: T = finished.value
+        return result
 {%- else %}
 
 async def send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
@@ -96,5 +99,6 @@ async def run(
         while True:
             request = protocol.send(await send(client, request))
     except StopIteration as finished:
-        return finished.value
+        result: T = finished.value
+        return result
 {%- endif %}

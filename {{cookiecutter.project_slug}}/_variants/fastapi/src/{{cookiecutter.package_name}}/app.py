@@ -84,11 +84,13 @@ def create_app(
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_storage(request: Request) -> Storage:
-    return request.app.state.storage
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 SettingsDependency = Annotated[Settings, Depends(get_settings)]
@@ -161,9 +163,8 @@ async def health(storage: StorageDependency) -> JSONResponse:
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    return request.app.state.templates.TemplateResponse(
-        request, name, context, status_code=status_code
-    )
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def _error_page(request: Request, page: flow.ErrorPage) -> Response:

@@ -8,7 +8,8 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from .errors import IdTokenSignatureMismatch, InvalidIdToken, PimBadResponse
+from .errors import IdTokenSignatureMismatch, InvalidIdToken, InvalidPimUrl, PimBadResponse
+from .pim_url import normalize_pim_url
 
 PUBLIC_KEY_PATH = "/connect/apps/v1/openid/public-key"
 AUTHENTICATION_SCOPES = ("openid", "email", "profile")
@@ -71,8 +72,13 @@ def verify_id_token(id_token: str, key: RSAPublicKey, pim_url: str, client_id: s
         raise IdTokenSignatureMismatch("the id_token signature does not match") from None
     except jwt.PyJWTError as error:
         raise InvalidIdToken(f"the id_token is not valid: {error}") from None
-    # The PIM puts its URL exactly as it sent it in pim_url; a trailing slash is not significant.
-    if str(claims["iss"]).rstrip("/") != pim_url.rstrip("/"):
+    # The PIM puts its URL exactly as it sent it in pim_url, which the App normalised (trailing
+    # slash, letter case, default port): normalise the issuer alike before comparing.
+    try:
+        issuer = normalize_pim_url(str(claims["iss"]), allow_http_loopback=True)
+    except InvalidPimUrl:
+        raise InvalidIdToken("the id_token's issuer is not a PIM URL") from None
+    if issuer != pim_url:
         raise InvalidIdToken("the id_token was issued by another PIM")
     if not isinstance(claims["sub"], str) or not claims["sub"]:
         raise InvalidIdToken("the id_token has no subject")

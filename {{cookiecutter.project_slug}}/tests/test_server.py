@@ -1,0 +1,125 @@
+"""`python -m {{ cookiecutter.package_name }}` serves the App over real HTTP; a PIM connects to it.
+
+Both servers run on loopback only: the App in a subprocess, the fake PIM in a thread.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.fake_pim import FakePim, serve
+
+PROJECT = Path(__file__).parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the App stopped: {server.communicate()[1]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail(f"the App did not answer on {url}")
+
+
+@pytest.fixture
+def app_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def fake_pim(app_port: int) -> Iterator[FakePim]:
+    pim = FakePim(
+        "http://127.0.0.1",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        callback_url=f"http://127.0.0.1:{app_port}/callback",
+    )
+    server = serve(pim, "127.0.0.1", 0)
+    pim.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield pim
+    server.shutdown()
+    server.server_close()
+
+
+def start_app(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[str]:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AKENEO_")},
+        "PYTHONPATH": str(PROJECT / "src"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_app_connects_a_pim_over_real_http(
+    tmp_path: Path, app_port: int, fake_pim: FakePim
+) -> None:
+    # The App reads .env from the folder it starts in, as in the README.
+    (tmp_path / ".env").write_text(
+        f"AKENEO_CLIENT_ID={CLIENT_ID}\n"
+        f"AKENEO_CLIENT_SECRET={CLIENT_SECRET}\n"
+        f"AKENEO_ALLOWED_PIM_URLS={fake_pim.url}\n"
+        "AKENEO_SCOPES=read_channel_settings\n"
+        f"SECRET_KEY={'s' * 40}\n"
+        f"TOKEN_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n"
+        "DATABASE_URL=sqlite:///app.db\n"
+    )
+    server = start_app(tmp_path, app_port)
+    app_url = f"http://127.0.0.1:{app_port}"
+    try:
+        wait_until_up(f"{app_url}/health", server)
+        with httpx.Client(follow_redirects=True, timeout=10) as browser:
+            home = browser.get(f"{app_url}/activate", params={"pim_url": fake_pim.url})
+    finally:
+        server.terminate()
+        output, errors = server.communicate(timeout=10)
+
+    assert home.status_code == 200
+    assert str(home.url) == f"{app_url}/"
+    assert fake_pim.url in home.text
+    assert "read_channel_settings" in home.text
+    [token] = fake_pim.tokens
+    logs = output + errors
+    assert "/callback" in logs  # the access log was written...
+    assert "code=[redacted]" in logs  # ...without the authorization code
+    assert token not in logs
+    assert CLIENT_SECRET not in logs
+    assert token.encode() not in (tmp_path / "app.db").read_bytes()
+
+
+def test_the_app_refuses_to_start_with_a_broken_setting(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SECRET_KEY=short\n")
+
+    server = start_app(tmp_path, free_port())
+    _, errors = server.communicate(timeout=30)
+
+    assert server.returncode == 1
+    assert "Cannot start: SECRET_KEY must be set" in errors
+    assert "Traceback" not in errors

@@ -1,0 +1,233 @@
+"""The database: one encrypted token per PIM, key rotation{% if cookiecutter.openid_connect %}, users keyed by (PIM, sub){% endif %}."""
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+
+from {{ cookiecutter.package_name }}.akeneo.exchange import Connection
+{%- if cookiecutter.openid_connect %}
+from {{ cookiecutter.package_name }}.akeneo.openid import Identity
+{%- endif %}
+from {{ cookiecutter.package_name }}.storage import Storage
+
+PIM_A = "https://pim-a.example.test"
+PIM_B = "https://pim-b.example.test"
+KEY_A = Fernet.generate_key().decode()
+KEY_B = Fernet.generate_key().decode()
+TOKEN = "the-access-token-of-pim-a"
+{%- if cookiecutter.openid_connect %}
+SUB = "5d9c5a9e-3c7b-4d5e-9f8a-2b1c0d4e6f70"
+{%- endif %}
+
+MakeStorage = Callable[..., Storage]
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "app.db"
+
+
+@pytest.fixture
+def make_storage(database: Path) -> Iterator[MakeStorage]:
+    """Storages on one SQLite file, each with its own keys; their engines are closed at the end."""
+    made: list[Storage] = []
+
+    def make(*keys: str, database_url: str = f"sqlite:///{database}") -> Storage:
+        storage = Storage(database_url, keys or (KEY_A,))
+        made.append(storage)
+        return storage
+
+    yield make
+    for storage in made:
+        storage.engine.dispose()
+
+
+@pytest.fixture
+def storage(make_storage: MakeStorage) -> Storage:
+    storage = make_storage(KEY_A)
+    storage.create_schema()
+    return storage
+
+
+def rows(database: Path, query: str) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute(query).fetchall()
+
+
+def test_a_new_connection_is_stored_and_read_back(storage: Storage) -> None:
+    before = datetime.now(UTC)
+    storage.save_connection(Connection(PIM_A, TOKEN, ("read_channel_settings", "read_products")))
+    after = datetime.now(UTC)
+
+    stored = storage.get_connection(PIM_A)
+
+    assert stored is not None
+    assert stored.pim_url == PIM_A
+    assert stored.access_token == TOKEN
+    assert stored.scopes == ("read_channel_settings", "read_products")
+    for moment in (stored.connected_at, stored.updated_at):
+        assert moment.utcoffset() == timedelta(0)
+        assert before <= moment <= after
+
+
+def test_the_token_is_encrypted_in_the_database(storage: Storage, database: Path) -> None:
+    storage.save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+
+    [(pim_url, encrypted_token, scopes)] = rows(
+        database, "SELECT pim_url, encrypted_token, scopes FROM connections"
+    )
+
+    assert pim_url == PIM_A
+    assert scopes == "read_products"
+    assert isinstance(encrypted_token, str)
+    assert TOKEN not in encrypted_token
+    assert Fernet(KEY_A).decrypt(encrypted_token.encode()).decode() == TOKEN
+    assert TOKEN.encode() not in database.read_bytes()
+
+
+def test_connecting_a_pim_again_updates_its_row(storage: Storage, database: Path) -> None:
+    storage.save_connection(Connection(PIM_A, "first-token", ("read_products",)))
+    first = storage.get_connection(PIM_A)
+
+    storage.save_connection(Connection(PIM_A, "second-token", ("read_products", "write_products")))
+
+    again = storage.get_connection(PIM_A)
+    assert first is not None and again is not None
+    assert again.access_token == "second-token"
+    assert again.scopes == ("read_products", "write_products")
+    assert again.connected_at == first.connected_at
+    assert again.updated_at >= first.updated_at
+    assert rows(database, "SELECT pim_url FROM connections") == [(PIM_A,)]
+
+
+def test_connecting_a_pim_leaves_the_other_pims_untouched(storage: Storage) -> None:
+    storage.save_connection(Connection(PIM_A, "token-a", ("read_products",)))
+    storage.save_connection(Connection(PIM_B, "token-b", ("read_channel_settings",)))
+    before_b = storage.get_connection(PIM_B)
+
+    storage.save_connection(Connection(PIM_A, "token-a-again", ()))
+
+    assert storage.get_connection(PIM_B) == before_b
+    stored_a = storage.get_connection(PIM_A)
+    assert stored_a is not None
+    assert stored_a.access_token == "token-a-again"
+    assert stored_a.scopes == ()
+
+
+def test_an_unknown_pim_has_no_connection(storage: Storage) -> None:
+    storage.save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+
+    assert storage.get_connection(PIM_B) is None
+    assert storage.get_connection(f"{PIM_A}/") is None
+
+
+def test_a_token_written_with_an_old_key_is_read_after_rotation(
+    storage: Storage, make_storage: MakeStorage
+) -> None:
+    storage.save_connection(Connection(PIM_A, "written-with-a", ("read_products",)))
+
+    rotated = make_storage(KEY_B, KEY_A)
+
+    stored = rotated.get_connection(PIM_A)
+    assert stored is not None
+    assert stored.access_token == "written-with-a"
+
+
+def test_after_rotation_new_tokens_are_written_with_the_new_key(
+    storage: Storage, make_storage: MakeStorage
+) -> None:
+    storage.save_connection(Connection(PIM_A, "written-with-a", ("read_products",)))
+    rotated = make_storage(KEY_B, KEY_A)
+
+    rotated.save_connection(Connection(PIM_A, "written-with-b", ("read_products",)))
+
+    only_new_key = make_storage(KEY_B).get_connection(PIM_A)
+    assert only_new_key is not None
+    assert only_new_key.access_token == "written-with-b"
+    with pytest.raises(InvalidToken):
+        make_storage(KEY_A).get_connection(PIM_A)
+
+
+def test_the_database_is_available(storage: Storage) -> None:
+    assert storage.is_available() is True
+
+
+def test_an_unreachable_database_is_not_available(make_storage: MakeStorage) -> None:
+    storage = make_storage(KEY_A, database_url="sqlite:////nonexistent-dir/app.db")
+
+    assert not Path("/nonexistent-dir").exists()
+    assert storage.is_available() is False
+{%- if cookiecutter.openid_connect %}
+
+
+def identity(
+    sub: str = SUB, first_name: str = "Julia", email: str = "julia@example.com"
+) -> Identity:
+    return Identity(sub=sub, first_name=first_name, last_name="Stark", email=email)
+
+
+def test_a_connection_without_identity_stores_no_user(storage: Storage, database: Path) -> None:
+    assert storage.save_connection(Connection(PIM_A, TOKEN, ("read_products",))) is None
+
+    assert rows(database, "SELECT * FROM users") == []
+
+
+def test_a_connecting_user_is_stored_by_pim_and_sub(storage: Storage) -> None:
+    user_id = storage.save_connection(Connection(PIM_A, TOKEN, ("openid",), identity()))
+
+    assert user_id is not None
+    user = storage.get_user(user_id)
+    assert user is not None
+    assert (user.id, user.pim_url) == (user_id, PIM_A)
+    assert (user.first_name, user.last_name, user.email) == ("Julia", "Stark", "julia@example.com")
+
+
+def test_two_users_with_the_same_names_are_two_users(storage: Storage, database: Path) -> None:
+    first = storage.save_connection(Connection(PIM_A, TOKEN, (), identity(sub="sub-1")))
+    second = storage.save_connection(Connection(PIM_A, TOKEN, (), identity(sub="sub-2")))
+
+    assert first is not None and second is not None
+    assert first != second
+    assert rows(database, "SELECT sub FROM users ORDER BY id") == [("sub-1",), ("sub-2",)]
+
+
+def test_a_second_login_updates_the_same_user(storage: Storage, database: Path) -> None:
+    first = storage.save_connection(Connection(PIM_A, TOKEN, (), identity()))
+    [(first_login,)] = rows(database, "SELECT last_login_at FROM users")
+
+    again = storage.save_connection(
+        Connection(PIM_A, TOKEN, (), identity(first_name="Jules", email="jules@example.com"))
+    )
+
+    assert again == first
+    assert again is not None
+    user = storage.get_user(again)
+    assert user is not None
+    assert (user.first_name, user.email) == ("Jules", "jules@example.com")
+    [(sub, second_login)] = rows(database, "SELECT sub, last_login_at FROM users")
+    assert sub == SUB
+    assert str(second_login) >= str(first_login)
+
+
+def test_the_same_sub_on_another_pim_is_another_user(storage: Storage) -> None:
+    on_a = storage.save_connection(Connection(PIM_A, "token-a", (), identity()))
+    on_b = storage.save_connection(Connection(PIM_B, "token-b", (), identity()))
+
+    assert on_a is not None and on_b is not None
+    assert on_a != on_b
+    user_a, user_b = storage.get_user(on_a), storage.get_user(on_b)
+    assert user_a is not None and user_b is not None
+    assert (user_a.pim_url, user_b.pim_url) == (PIM_A, PIM_B)
+
+
+def test_an_unknown_user_is_none(storage: Storage) -> None:
+    known = storage.save_connection(Connection(PIM_A, TOKEN, (), identity()))
+
+    assert known is not None
+    assert storage.get_user(known + 1) is None
+{%- endif %}
