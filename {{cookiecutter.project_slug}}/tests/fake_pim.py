@@ -39,7 +39,7 @@ import httpx
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 {%- endif %}
 
@@ -133,7 +133,7 @@ class FakePim:
         {%- if cookiecutter.openid_connect %}
         self.last_id_token_claims: dict[str, object] | None = None
         self._private_key = _shared_private_key()
-        self._certificate_pem = _self_signed_certificate_pem(self._private_key)
+        self._certificate_pem = self_signed_certificate_pem(self._private_key)
         {%- endif %}
         self._routes: dict[str, dict[str, Handler]] = {
             AUTHORIZE_PATH: {"GET": self._authorize},
@@ -199,7 +199,7 @@ class FakePim:
     def rotate_key(self) -> None:
         """Regenerate the signing key pair and certificate, as the PIM does regularly."""
         self._private_key = _new_private_key()
-        self._certificate_pem = _self_signed_certificate_pem(self._private_key)
+        self._certificate_pem = self_signed_certificate_pem(self._private_key)
 
     def sign_id_token(
         self,
@@ -473,7 +473,7 @@ def _shared_private_key() -> rsa.RSAPrivateKey:
     return _new_private_key()
 
 
-def _self_signed_certificate_pem(private_key: rsa.RSAPrivateKey) -> str:
+def self_signed_certificate_pem(private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
     """A self-signed X.509 certificate of the key, in PEM with CRLF line endings like the PIM."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Akeneo PIM")])
     now = datetime.now(UTC)

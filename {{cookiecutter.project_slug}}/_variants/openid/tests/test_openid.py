@@ -9,17 +9,14 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import httpx
 import jwt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.x509.oid import NameOID
 {%- if cookiecutter.framework == "flask" %}
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
@@ -42,7 +39,13 @@ from {{ cookiecutter.package_name }}.akeneo.openid import (
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage, StoredUser
 from tests.conftest import CLIENT_ID, Browser, Page
-from tests.fake_pim import PUBLIC_KEY_PATH, TOKEN_PATH, FakePim, FakeUser
+from tests.fake_pim import (
+    PUBLIC_KEY_PATH,
+    TOKEN_PATH,
+    FakePim,
+    FakeUser,
+    self_signed_certificate_pem,
+)
 
 MakeBrowser = Callable[..., Browser]
 UserRow = tuple[int, str, str, str, str, str]
@@ -131,22 +134,6 @@ def jwt_with_algorithm(algorithm: str, claims: dict[str, object], secret: bytes)
         return f"{signing_input}."
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64url(signature)}"
-
-
-def self_signed_certificate_pem(key: ec.EllipticCurvePrivateKey) -> str:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Not an Akeneo PIM")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 # -- logging in ------------------------------------------------------------------------------
