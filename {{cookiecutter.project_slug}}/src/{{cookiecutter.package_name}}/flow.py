@@ -4,6 +4,7 @@ The web layer passes the browser session (a signed cookie, as a mutable mapping)
 the storage; these functions decide and raise `AppError`s that the web layer renders as pages.
 """
 
+import hmac
 import logging
 import time
 from collections.abc import MutableMapping
@@ -98,7 +99,8 @@ def redeem_callback(session: Session, state: str | None, code: str | None) -> tu
     The state is used up whatever happens next, so a replayed callback is refused.
     """
     pending = session.pop("authorization", None)
-    if not isinstance(pending, dict) or not state or pending.get("state") != state:
+    expected = pending.get("state", "") if isinstance(pending, dict) else ""
+    if not state or not expected or not hmac.compare_digest(expected.encode(), state.encode()):
         raise AppError(
             ErrorPage(
                 403,
