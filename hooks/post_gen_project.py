@@ -28,7 +28,8 @@ VARIABLES = {
     "APP_ENV": "development (http on localhost allowed) or production (https only).",
     "HTTP_TIMEOUT": "Seconds to wait for a PIM before giving up.",
 }
-SECRETS = ("AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
+# Left empty in the tracked .env.example: secrets, and what is this installation's own.
+NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
 
 
 def keep_chosen_variants() -> None:
@@ -90,7 +91,8 @@ def write_env(values: dict[str, str]) -> None:
 def write_env_example(values: dict[str, str]) -> None:
     lines = ["# Copy to .env and fill in. Every variable the App reads:"]
     for name, value in values.items():
-        lines += ["", f"# {VARIABLES[name]}", env_line(name, "" if name in SECRETS else value)]
+        example = "" if name in NOT_IN_EXAMPLE else value
+        lines += ["", f"# {VARIABLES[name]}", env_line(name, example)]
     (PROJECT / ".env.example").write_text("\n".join(lines) + "\n")
 
 

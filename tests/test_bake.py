@@ -113,7 +113,7 @@ def test_the_env_example_documents_every_variable_without_secrets(baked: Path) -
 
     for name in env:
         assert f"\n{name}=" in example, name
-    for secret in (CLIENT_SECRET, env["SECRET_KEY"], env["TOKEN_ENCRYPTION_KEYS"]):
+    for secret in (CLIENT_ID, CLIENT_SECRET, env["SECRET_KEY"], env["TOKEN_ENCRYPTION_KEYS"]):
         assert secret not in example
 
 

@@ -134,3 +134,13 @@ def test_a_format_string_naming_the_secrets_still_logs_without_them(
     logger.info("callback code=%s state=%s", "SECRET", "S2")
 
     assert output.getvalue() == "INFO callback code=[redacted] state=[redacted]\n"
+
+
+def test_filters_are_installed_once_however_many_apps_are_built() -> None:
+    logger = logging.getLogger("tests.redaction.once")
+
+    redact_access_logs("tests.redaction.once")
+    redact_access_logs("tests.redaction.once")
+
+    assert [type(f) for f in logger.filters] == [RedactSecrets]
+    logger.removeFilter(logger.filters[0])

@@ -55,11 +55,11 @@ class AppError(Exception):
 
 
 def not_configured(settings: Settings) -> ErrorPage:
-    lines = " and ".join(settings.missing_credentials)
+    missing = settings.missing_credentials
     return ErrorPage(
         503,
         "The App is not configured yet",
-        f"{lines} is empty in the App's .env file.",
+        f"{' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} empty in .env.",
         "Copy the client id and secret of the App declared in your PIM into .env, "
         "then restart the App.",
     )

@@ -26,4 +26,6 @@ class RedactSecrets(logging.Filter):
 
 def redact_access_logs(*logger_names: str) -> None:
     for name in logger_names:
-        logging.getLogger(name).addFilter(RedactSecrets())
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactSecrets) for existing in logger.filters):
+            logger.addFilter(RedactSecrets())
