@@ -2,12 +2,10 @@
 
 It mimics, from the App's point of view, what a real PIM does (see the Apps "Connectivity" bundle):
 the authorization request and its PIM error screens, the token endpoint with its exact error
-bodies and check order, 30-second single-use codes, one access token per set of granted scopes,
-revocation when a PIM user disconnects the App,
-{%- if cookiecutter.openid_connect %}
-the OpenID Connect id_token and the public-key endpoint serving an X.509 certificate,
-{%- endif %}
-and the REST API answers the App relies on.
+bodies and check order, 30-second single-use codes, one access token per set of granted scopes
+{%- if cookiecutter.openid_connect %},
+the OpenID Connect id_token and the public-key endpoint serving an X.509 certificate
+{%- endif %}.
 
 Use it in-process through ``httpx.Client(transport=pim_transport(pim))`` (or ``AsyncClient``),
 or over real HTTP on loopback with ``serve()`` or::
@@ -48,8 +46,6 @@ AUTHORIZE_PATH = "/connect/apps/v1/authorize"
 {%- if cookiecutter.openid_connect %}
 PUBLIC_KEY_PATH = "/connect/apps/v1/openid/public-key"
 {%- endif %}
-SCOPES_UPDATE_PATH = "/connect/apps/v1/scopes/update"
-CHANNELS_PATH = "/api/rest/v1/channels"
 
 CODE_LIFETIME_SECONDS = 30
 MAX_SCOPE_LENGTH = 1000
@@ -81,10 +77,6 @@ KNOWN_SCOPES: frozenset[str] = AUTHORIZATION_SCOPES | AUTHENTICATION_SCOPES
 KNOWN_SCOPES: frozenset[str] = AUTHORIZATION_SCOPES
 {%- endif %}
 
-_UNKNOWN_TOKEN_MESSAGE = "The access token provided is invalid."
-_REVOKED_TOKEN_MESSAGE = (
-    "The access token provided is invalid. Your app has been disconnected from that PIM."
-)
 _ERROR_SCREEN = re.compile(r'<p class="error">(.*?)</p>', re.DOTALL)
 
 
@@ -126,10 +118,10 @@ class FakePim:
         self.user = FakeUser()
         self.requests: list[httpx.Request] = []
         self.overrides: dict[str, httpx.Response | Exception] = {}
+        self.next_answers: dict[str, list[httpx.Response | Exception]] = {}
         self._clock_offset = 0.0
         self._codes: dict[str, _Consent] = {}
         self._tokens: dict[str, frozenset[str]] = {}
-        self._revoked_tokens: set[str] = set()
         {%- if cookiecutter.openid_connect %}
         self.last_id_token_claims: dict[str, object] | None = None
         self._private_key = _shared_private_key()
@@ -141,8 +133,6 @@ class FakePim:
             {%- if cookiecutter.openid_connect %}
             PUBLIC_KEY_PATH: {"GET": self._public_key},
             {%- endif %}
-            SCOPES_UPDATE_PATH: {"POST": self._scopes_update},
-            CHANNELS_PATH: {"GET": self._channels},
         }
 
     # -- test controls -------------------------------------------------------------------------
@@ -168,15 +158,6 @@ class FakePim:
     def tokens(self) -> dict[str, str]:
         """Currently valid access tokens, each with its granted scope string."""
         return {token: _scope_string(scopes) for token, scopes in self._tokens.items()}
-
-    def revoke(self) -> None:
-        """A PIM user disconnects the App: its tokens and pending codes stop working.
-
-        Revoked tokens are remembered, so the REST API tells the App it was disconnected.
-        """
-        self._revoked_tokens.update(self._tokens)
-        self._tokens.clear()
-        self._codes.clear()
 
     def authorize(self, authorize_url: str) -> str:
         """Walk the consent screen for ``authorize_url`` and return where the PIM redirects.
@@ -225,9 +206,14 @@ class FakePim:
     # -- the PIM -------------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request like the PIM: log it, apply an override, else route it."""
+        """Answer one request like the PIM: log it, apply an override, else route it.
+
+        ``next_answers[path]`` are used once each, in order; ``overrides[path]`` every time.
+        """
         self.requests.append(request)
         path = request.url.path
+        if self.next_answers.get(path):
+            return _replay(self.next_answers[path].pop(0))
         override = self.overrides.get(path)
         if override is not None:
             return _replay(override)
@@ -368,72 +354,10 @@ class FakePim:
         return _json(200, {"public_key": self._certificate_pem})
     {%- endif %}
 
-    def _scopes_update(self, request: httpx.Request) -> httpx.Response:
-        """The App asks for new scopes: the PIM only flags the App and answers "Ok"."""
-        error = self._bearer_error(request)
-        if error is not None:
-            return error
-        return _json(200, "Ok")
-
-    def _channels(self, request: httpx.Request) -> httpx.Response:
-        """List channels (needs read_channel_settings; write_channel_settings includes it)."""
-        error = self._bearer_error(request)
-        if error is not None:
-            return error
-        scopes = self._tokens[_bearer_token(request)]
-        if not scopes & {"read_channel_settings", "write_channel_settings"}:
-            message = "Access forbidden. You are not allowed to list channels."
-            return _json(403, {"code": 403, "message": message})
-        try:
-            page = int(request.url.params.get("page", "1"))
-            limit = int(request.url.params.get("limit", "10"))
-        except ValueError:
-            return _json(422, {"code": 422, "message": "The page and limit must be integers."})
-        if page < 1 or not 1 <= limit <= 100:
-            message = "The page must be at least 1 and the limit between 1 and 100."
-            return _json(422, {"code": 422, "message": message})
-        return _json(200, self._channels_page(page, limit))
-
-    def _bearer_error(self, request: httpx.Request) -> httpx.Response | None:
-        """The 401 the REST API answers for a missing, unknown, replaced or revoked token."""
-        token = _bearer_token(request)
-        if token in self._tokens:
-            return None
-        revoked = token in self._revoked_tokens
-        message = _REVOKED_TOKEN_MESSAGE if revoked else _UNKNOWN_TOKEN_MESSAGE
-        return _json(401, {"code": 401, "message": message})
-
-    def _channels_page(self, page: int, limit: int) -> dict[str, object]:
-        """One page of the channel list: a single "ecommerce" channel on page 1."""
-        base = f"{self.url.rstrip('/')}{CHANNELS_PATH}"
-        channel = {
-            "_links": {"self": {"href": f"{base}/ecommerce"}},
-            "code": "ecommerce",
-            "currencies": ["USD", "EUR"],
-            "locales": ["de_DE", "en_US", "fr_FR"],
-            "category_tree": "master",
-            "conversion_units": {},
-            "labels": {"en_US": "Ecommerce", "de_DE": "E-Commerce", "fr_FR": "E-commerce"},
-        }
-        return {
-            "_links": {
-                "self": {"href": f"{base}?page={page}&limit={limit}&with_count=false"},
-                "first": {"href": f"{base}?page=1&limit={limit}&with_count=false"},
-            },
-            "current_page": page,
-            "_embedded": {"items": [channel] if page == 1 else []},
-        }
-
 
 def _scope_string(scopes: frozenset[str]) -> str:
     """Granted scopes as the PIM reports them: sorted alphabetically, space separated."""
     return " ".join(sorted(scopes))
-
-
-def _bearer_token(request: httpx.Request) -> str:
-    """The token of an ``Authorization: Bearer ...`` header, or "" if there is none."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _json(status_code: int, body: object) -> httpx.Response:
@@ -541,9 +465,7 @@ def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> Threadin
             try:
                 with lock:
                     response = pim.handle(request)
-            except Exception as error:
-                if error is not pim.overrides.get(request.url.path):
-                    raise
+            except httpx.TransportError:  # a canned timeout or connection error
                 self.close_connection = True
                 return
             content = response.read()

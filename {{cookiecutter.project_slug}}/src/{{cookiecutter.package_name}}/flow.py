@@ -22,8 +22,11 @@ from .akeneo.errors import (
     PimTimeout,
     PimUnreachable,
 )
-from .akeneo.exchange import Connection
+from .akeneo.exchange import Connection, Protocol, exchange_code
 from .akeneo.oauth import build_authorize_url, new_state
+{%- if cookiecutter.openid_connect %}
+from .akeneo.openid import PublicKeyCache
+{%- endif %}
 from .akeneo.pim_url import normalize_pim_url
 from .settings import Settings
 {%- if cookiecutter.openid_connect %}
@@ -93,7 +96,35 @@ def activation_redirect(
     return build_authorize_url(pim_url, settings.client_id, settings.requested_scopes, state)
 
 
-def redeem_callback(session: Session, state: str | None, code: str | None) -> tuple[str, str]:
+def callback_exchange(
+    session: Session,
+    state: str | None,
+    code: str | None,
+    settings: Settings,
+{%- if cookiecutter.openid_connect %}
+    public_keys: PublicKeyCache,
+{%- endif %}
+) -> Protocol:
+    """Check the callback, then return the protocol that trades its code for the PIM's token.
+
+    The web layer runs the protocol with its HTTP client. The code goes to the PIM URL stored
+    with this browser's state, never to one taken from the callback's query.
+    """
+    if settings.missing_credentials:
+        raise AppError(not_configured(settings))
+    pim_url, code = _redeem_callback(session, state, code)
+    return exchange_code(
+        pim_url,
+        code,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+{%- if cookiecutter.openid_connect %}
+        public_keys=public_keys if settings.openid_connect else None,
+{%- endif %}
+    )
+
+
+def _redeem_callback(session: Session, state: str | None, code: str | None) -> tuple[str, str]:
     """Check the callback against the state this browser was given; return (PIM URL, code).
 
     The state is used up whatever happens next, so a replayed callback is refused.

@@ -160,12 +160,6 @@ def test_a_login_greets_the_user_and_links_the_session(
     )
     assert public_key_fetches(pim_a) == 1
 
-    requests_before = len(pim_a.requests)
-    open_app = browser.get("/activate", {"pim_url": pim_a.url})
-    assert open_app.status == 302
-    assert open_app.location == "/"
-    assert len(pim_a.requests) == requests_before
-
 
 def test_names_from_the_pim_are_shown_escaped(
     browser: Browser, pim_a: FakePim, settings: Settings
@@ -395,31 +389,6 @@ def test_one_person_in_two_pims_is_two_users(
 
 
 # -- Open app --------------------------------------------------------------------------------
-
-
-def test_open_app_without_a_session_asks_the_pim_for_the_user(
-    make_browser: MakeBrowser, pim_a: FakePim
-) -> None:
-    make_browser().connect(pim_a)
-
-    page = make_browser().get("/activate", {"pim_url": pim_a.url})
-
-    assert page.status == 302
-    assert page.location.startswith(f"{pim_a.url}/connect/apps/v1/authorize?")
-    assert "openid" in httpx.URL(page.location).params["scope"].split()
-
-
-def test_open_app_from_another_pim_asks_that_pim(
-    browser: Browser, pim_a: FakePim, pim_b: FakePim
-) -> None:
-    browser.connect(pim_a)
-    requests_to_a = len(pim_a.requests)
-
-    page = browser.get("/activate", {"pim_url": pim_b.url})
-
-    assert page.status == 302
-    assert page.location.startswith(f"{pim_b.url}/connect/apps/v1/authorize?")
-    assert len(pim_a.requests) == requests_to_a
 
 
 def test_open_app_with_a_session_whose_user_is_gone_asks_the_pim(

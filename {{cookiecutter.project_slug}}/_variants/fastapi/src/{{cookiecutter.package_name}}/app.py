@@ -20,7 +20,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from . import APP_NAME, USER_AGENT, flow
 from .akeneo.errors import AkeneoError
-from .akeneo.exchange import exchange_code
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
@@ -128,18 +127,13 @@ async def activate(
 async def callback(
     request: Request, settings: SettingsDependency, storage: StorageDependency
 ) -> RedirectResponse:
-    if settings.missing_credentials:
-        raise flow.AppError(flow.not_configured(settings))
-    pim_url, code = flow.redeem_callback(
-        request.session, request.query_params.get("state"), request.query_params.get("code")
-    )
-    protocol = exchange_code(
-        pim_url,
-        code,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
+    protocol = flow.callback_exchange(
+        request.session,
+        request.query_params.get("state"),
+        request.query_params.get("code"),
+        settings,
 {%- if cookiecutter.openid_connect %}
-        public_keys=request.app.state.public_keys if settings.openid_connect else None,
+        request.app.state.public_keys,
 {%- endif %}
     )
     connection = await run(protocol, request.app.state.http)

@@ -19,7 +19,6 @@ from werkzeug.exceptions import HTTPException
 
 from . import APP_NAME, USER_AGENT, flow
 from .akeneo.errors import AkeneoError
-from .akeneo.exchange import exchange_code
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
@@ -95,19 +94,13 @@ def activate() -> ResponseReturnValue:
 
 @bp.get("/callback")
 def callback() -> ResponseReturnValue:
-    settings: Settings = _extension("settings")
-    if settings.missing_credentials:
-        raise flow.AppError(flow.not_configured(settings))
-    pim_url, code = flow.redeem_callback(
-        session, request.args.get("state"), request.args.get("code")
-    )
-    protocol = exchange_code(
-        pim_url,
-        code,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
+    protocol = flow.callback_exchange(
+        session,
+        request.args.get("state"),
+        request.args.get("code"),
+        _extension("settings"),
 {%- if cookiecutter.openid_connect %}
-        public_keys=_extension("public_keys") if settings.openid_connect else None,
+        _extension("public_keys"),
 {%- endif %}
     )
     connection = run(protocol, _extension("http"))
