@@ -171,6 +171,8 @@ class FakePim:
         self._tokens: dict[str, frozenset[str]] = {}
         self._revoked: set[str] = set()
         self.channels: list[dict[str, object]] = copy.deepcopy(DEMO_CHANNELS)
+        self.withheld_scopes: set[str] = set()
+        """Scopes the consenting user does not grant, whatever the App asks for."""
         self.scope_requests: list[httpx.Request] = []
         self.answer_delay = 0.0
         """Seconds every answer waits (a slow PIM), in-process and over HTTP."""
@@ -212,6 +214,10 @@ class FakePim:
         if seconds < 0:
             raise ValueError("the fake PIM's clock only moves forward")
         self._clock_offset += seconds
+
+    def grant(self, scopes: tuple[str, ...]) -> str:
+        """The access token the PIM gives when a user consents to ``scopes`` (known ones only)."""
+        return self._access_token_for(frozenset(scopes) & KNOWN_SCOPES)
 
     def revoke(self) -> None:
         """Disconnect the App, as a PIM user does in Connect > Connected apps.
@@ -324,7 +330,7 @@ class FakePim:
         scope = params.get("scope", "")
         if len(scope) > MAX_SCOPE_LENGTH:
             return _error_screen(f"The scope is too long ({MAX_SCOPE_LENGTH} characters at most).")
-        granted = frozenset(scope.split()) & KNOWN_SCOPES
+        granted = frozenset(scope.split()) & KNOWN_SCOPES - self.withheld_scopes
         code = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
         self._codes[code] = _Consent(granted, replace(self.user), self.now())
         query = {"code": code}
@@ -567,9 +573,13 @@ def too_many_requests(retry_after: str = "0") -> httpx.Response:
     )
 
 
-def service_unavailable() -> httpx.Response:
+def service_unavailable(retry_after: str = "0") -> httpx.Response:
     """What a PIM under maintenance or overloaded answers (from its web server, in HTML)."""
-    return httpx.Response(503, html="<html><body><h1>503 Service Unavailable</h1></body></html>")
+    return httpx.Response(
+        503,
+        headers={"Retry-After": retry_after},
+        html="<html><body><h1>503 Service Unavailable</h1></body></html>",
+    )
 
 
 class _PimTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
