@@ -2,10 +2,11 @@
 
 {% if cookiecutter.framework == "fastapi" -%}
 import asyncio
+from collections.abc import Callable
 {% else -%}
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 {% endif -%}
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -69,7 +70,7 @@ def call(
     action: Callable[[PimApi], Any],
     *,
     wanted_scopes: tuple[str, ...] = (),
-    on_disconnected: Callable[[Connection], object] = Recorder(),
+    on_disconnected: Callable[[Connection], object] | None = None,
 ) -> Any:
     """Run `action` on a `PimApi` of `connection` whose HTTP client uses `transport`."""
     with httpx.Client(transport=transport, headers={"User-Agent": USER_AGENT}) as http:
@@ -78,7 +79,7 @@ def call(
             http=http,
             fair_use=FairUse(),
             wanted_scopes=wanted_scopes,
-            on_disconnected=on_disconnected,
+            on_disconnected=on_disconnected or Recorder(),
         )
         return action(api)
 {%- else %}
@@ -90,7 +91,7 @@ def call(
     action: Callable[[PimApi], Any],
     *,
     wanted_scopes: tuple[str, ...] = (),
-    on_disconnected: Callable[[Connection], object] = Recorder(),
+    on_disconnected: Callable[[Connection], object] | None = None,
 ) -> Any:
     """Run `action` on a `PimApi` of `connection` whose HTTP client uses `transport`."""
 
@@ -103,7 +104,7 @@ def call(
                 http=http,
                 fair_use=FairUse(),
                 wanted_scopes=wanted_scopes,
-                on_disconnected=on_disconnected,
+                on_disconnected=on_disconnected or Recorder(),
             )
             return await action(api)
 
@@ -295,8 +296,11 @@ def test_a_missing_scope_carries_the_pims_message_and_the_scopes_not_granted(
 @pytest.mark.parametrize(
     ("answers", "error", "message"),
     [
-        ([httpx.Response(404, json={"code": 404, "message": "Resource not found"})], PimNotFound,
-         "Resource not found"),
+        (
+            [httpx.Response(404, json={"code": 404, "message": "Resource not found"})],
+            PimNotFound,
+            "Resource not found",
+        ),
         ([httpx.Response(404, text="gone")], PimNotFound, "no such resource"),
         ([too_many_requests()] * 3, PimBusy, "HTTP 429"),
         ([service_unavailable()] * 3, PimBusy, "HTTP 503"),
@@ -460,7 +464,9 @@ def test_each_pim_has_its_own_four_slots() -> None:
     ]
     for fake in pims:
         fake.answer_delay = 0.05
-    connections = [Connection(fake.url, fake.grant(("read_channel_settings",)), ()) for fake in pims]
+    connections = [
+        Connection(fake.url, fake.grant(("read_channel_settings",)), ()) for fake in pims
+    ]
     transport = pim_transport(*pims)
     fair_use = FairUse()
 {%- if cookiecutter.framework == "flask" %}

@@ -11,7 +11,6 @@ import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from .akeneo.errors import (
     AkeneoError,
@@ -274,20 +273,6 @@ def check_csrf(session: Session, submitted: str | None) -> None:
                 "Go back to the home page, reload it, and try again.",
             )
         )
-
-
-def parse_form(body: bytes) -> dict[str, str]:
-    """The fields of an `application/x-www-form-urlencoded` body (first value of each)."""
-    fields: dict[str, str] = {}
-    for name, value in parse_qsl(body.decode(errors="replace")):
-        fields.setdefault(name, value)
-    return fields
-
-
-def form_too_large() -> ErrorPage:
-    return ErrorPage(
-        413, "This form is too large", "The App's forms are small.", "Go back to the home page."
-    )
 
 
 def disconnected_page(pim_url: str) -> ErrorPage:

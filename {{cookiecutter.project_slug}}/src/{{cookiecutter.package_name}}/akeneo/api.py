@@ -45,20 +45,14 @@ def build_api_request(
     url: str,
     *,
     params: Params | None = None,
-    json: object = None,
 ) -> httpx.Request:
     """A request to `url` (a path on the PIM, or one of its own absolute links) with the token."""
     if url.startswith("/"):
         url = f"{connection.pim_url}{url}"
     if _origin(httpx.URL(url)) != _origin(httpx.URL(connection.pim_url)):
         raise PimBadResponse("the PIM's link points to another host, which the App never calls")
-    headers = {
-        "Authorization": f"Bearer {connection.access_token}",
-        "Accept": "application/json",
-    }
-    if json is not None:
-        headers["Content-Type"] = "application/json"
-    return httpx.Request(method, url, params=params, json=json, headers=headers)
+    headers = {"Authorization": f"Bearer {connection.access_token}", "Accept": "application/json"}
+    return httpx.Request(method, url, params=params, headers=headers)
 
 
 def read_api_response(response: httpx.Response, pim_url: str) -> Any:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -223,8 +224,13 @@ async def _form(request: Request) -> dict[str, str]:
     async for chunk in request.stream():
         body += chunk
         if len(body) > flow.MAX_FORM_BYTES:
-            raise flow.AppError(flow.form_too_large())
-    return flow.parse_form(bytes(body))
+            raise flow.AppError(
+                flow.ErrorPage(413, "This form is too large", "", "Go back to the home page.")
+            )
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(body.decode(errors="replace")):
+        fields.setdefault(name, value)  # the first value of a repeated field
+    return fields
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
