@@ -63,7 +63,7 @@ MAX_SCOPE_LENGTH = 1000
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 
-INVALID_TOKEN = "The access token provided is invalid."
+UNKNOWN_TOKEN = "The access token provided is invalid."
 REVOKED_TOKEN = (
     "The access token provided is invalid. Your app has been disconnected from that PIM."
 )
@@ -415,7 +415,7 @@ class FakePim:
         """The scopes of the request's Bearer token, or the PIM's 401 answer."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or token not in self._tokens:
-            message = REVOKED_TOKEN if token in self._revoked else INVALID_TOKEN
+            message = REVOKED_TOKEN if token in self._revoked else UNKNOWN_TOKEN
             return _json(401, {"code": 401, "message": message})
         return self._tokens[token]
 
