@@ -1,5 +1,6 @@
 """Fixtures: the App as a browser sees it, in front of fake PIMs (see fake_pim.py)."""
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from tests.fake_pim import FakePim, pim_transport
 CLIENT_ID = "test-app-client-id"
 CLIENT_SECRET = "test-app-client-secret"
 CALLBACK_URL = "http://testserver/callback"
+_FORM = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.DOTALL)
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
 @dataclass
@@ -49,14 +52,26 @@ class Browser:
     def get(self, url: str, params: dict[str, str] | None = None) -> Page:
         return self._request("GET", url, params)
 
-    def post(self, url: str) -> Page:
-        return self._request("POST", url, None)
+    def post(self, url: str, form: dict[str, str] | None = None) -> Page:
+        return self._request("POST", url, None, form)
 
-    def _request(self, method: str, url: str, params: dict[str, str] | None) -> Page:
+    def submit(self, page: Page, action: str) -> Page:
+        """Click the button of the form posting to `action` on `page`, with its hidden fields."""
+        forms = {found: fields for found, fields in _FORM.findall(page.text)}
+        assert action in forms, f"no form posting to {action} on the page"
+        return self.post(action, dict(_HIDDEN.findall(forms[action])))
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        form: dict[str, str] | None = None,
+    ) -> Page:
         parts = urlsplit(url)
         path = f"{parts.path}?{parts.query}" if parts.query else parts.path
 {%- if cookiecutter.framework == "flask" %}
-        response = self._client.open(path, method=method, query_string=params)
+        response = self._client.open(path, method=method, query_string=params, data=form)
         return Page(
             response.status_code,
             response.get_data(as_text=True),
@@ -65,7 +80,7 @@ class Browser:
         )
 {%- else %}
         self._client.cookies = self._cookies
-        response = self._client.request(method, path, params=params)
+        response = self._client.request(method, path, params=params, data=form)
         self._cookies = self._client.cookies
         return Page(
             response.status_code,

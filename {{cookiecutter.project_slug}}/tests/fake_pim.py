@@ -6,16 +6,22 @@ bodies and check order, 30-second single-use codes, one access token per set of 
 {%- if cookiecutter.openid_connect %},
 the OpenID Connect id_token and the public-key endpoint serving an X.509 certificate
 {%- endif %}.
+The REST API the App calls with its token: the paginated channels list, the scope update
+request, and the 401, 403, 429 and 503 answers with the PIM's own bodies.
 
 Use it in-process through ``httpx.Client(transport=pim_transport(pim))`` (or ``AsyncClient``),
 or over real HTTP on loopback with ``serve()`` or::
 
     python -m tests.fake_pim --port 8081 --client-id ID --client-secret SECRET \\
         --callback-url http://127.0.0.1:8000/callback
+
+Over HTTP, ``POST /_fake/revoke`` disconnects the App, as a PIM user would in the PIM.
 """
 
 import argparse
+import asyncio
 import base64
+import copy
 import hashlib
 import html
 import re
@@ -23,7 +29,8 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 {%- if cookiecutter.openid_connect %}
 from datetime import UTC, datetime, timedelta
@@ -43,12 +50,24 @@ from cryptography.x509.oid import NameOID
 
 TOKEN_PATH = "/connect/apps/v1/oauth2/token"
 AUTHORIZE_PATH = "/connect/apps/v1/authorize"
+CHANNELS_PATH = "/api/rest/v1/channels"
+SCOPES_UPDATE_PATH = "/connect/apps/v1/scopes/update"
+REVOKE_PATH = "/_fake/revoke"
+"""Not a PIM route: disconnects the App when the fake runs over HTTP (see ``revoke``)."""
 {%- if cookiecutter.openid_connect %}
 PUBLIC_KEY_PATH = "/connect/apps/v1/openid/public-key"
 {%- endif %}
 
 CODE_LIFETIME_SECONDS = 30
 MAX_SCOPE_LENGTH = 1000
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+
+UNKNOWN_TOKEN = "The access token provided is invalid."
+REVOKED_TOKEN = (
+    "The access token provided is invalid. Your app has been disconnected from that PIM."
+)
+FORBIDDEN_CHANNELS = "Access forbidden. You are not allowed to list channels."
 {%- if cookiecutter.openid_connect %}
 ID_TOKEN_LIFETIME_SECONDS = 3600
 {%- endif %}
@@ -76,6 +95,34 @@ KNOWN_SCOPES: frozenset[str] = AUTHORIZATION_SCOPES | AUTHENTICATION_SCOPES
 
 KNOWN_SCOPES: frozenset[str] = AUTHORIZATION_SCOPES
 {%- endif %}
+
+DEMO_CHANNELS: list[dict[str, object]] = [
+    {
+        "code": "ecommerce",
+        "currencies": ["USD", "EUR"],
+        "locales": ["en_US", "de_DE", "fr_FR"],
+        "category_tree": "master",
+        "conversion_units": {},
+        "labels": {"en_US": "Ecommerce", "de_DE": "Ecommerce", "fr_FR": "E-commerce"},
+    },
+    {
+        "code": "mobile",
+        "currencies": ["USD", "EUR"],
+        "locales": ["de_DE", "en_US"],
+        "category_tree": "master",
+        "conversion_units": {},
+        "labels": {"en_US": "Mobile", "de_DE": "Mobil", "fr_FR": "Mobile"},
+    },
+    {
+        "code": "print",
+        "currencies": ["USD", "EUR"],
+        "locales": ["fr_FR", "en_US"],
+        "category_tree": "master",
+        "conversion_units": {},
+        "labels": {"en_US": "Print", "de_DE": "Drucken", "fr_FR": "Impression"},
+    },
+]
+"""The channels of Akeneo's demo catalog, as ``GET /api/rest/v1/channels`` lists them."""
 
 _ERROR_SCREEN = re.compile(r'<p class="error">(.*?)</p>', re.DOTALL)
 
@@ -122,6 +169,17 @@ class FakePim:
         self._clock_offset = 0.0
         self._codes: dict[str, _Consent] = {}
         self._tokens: dict[str, frozenset[str]] = {}
+        self._revoked: set[str] = set()
+        self.channels: list[dict[str, object]] = copy.deepcopy(DEMO_CHANNELS)
+        self.withheld_scopes: set[str] = set()
+        """Scopes the consenting user does not grant, whatever the App asks for."""
+        self.scope_requests: list[httpx.Request] = []
+        self.answer_delay = 0.0
+        """Seconds every answer waits (a slow PIM), in-process and over HTTP."""
+        self.max_in_flight = 0
+        """The most requests this PIM was answering at once (delayed answers overlap)."""
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
         {%- if cookiecutter.openid_connect %}
         self.last_id_token_claims: dict[str, object] | None = None
         self._private_key = _shared_private_key()
@@ -130,6 +188,9 @@ class FakePim:
         self._routes: dict[str, dict[str, Handler]] = {
             AUTHORIZE_PATH: {"GET": self._authorize},
             TOKEN_PATH: {"POST": self._token},
+            CHANNELS_PATH: {"GET": self._channels},
+            SCOPES_UPDATE_PATH: {"POST": self._scopes_update},
+            REVOKE_PATH: {"POST": self._revoke},
             {%- if cookiecutter.openid_connect %}
             PUBLIC_KEY_PATH: {"GET": self._public_key},
             {%- endif %}
@@ -153,6 +214,31 @@ class FakePim:
         if seconds < 0:
             raise ValueError("the fake PIM's clock only moves forward")
         self._clock_offset += seconds
+
+    def grant(self, scopes: tuple[str, ...]) -> str:
+        """The access token the PIM gives when a user consents to ``scopes`` (known ones only)."""
+        return self._access_token_for(frozenset(scopes) & KNOWN_SCOPES)
+
+    def revoke(self) -> None:
+        """Disconnect the App, as a PIM user does in Connect > Connected apps.
+
+        Its tokens stop working: the API answers 401 "...disconnected from that PIM". A new
+        consent gives a new token.
+        """
+        self._revoked.update(self._tokens)
+        self._tokens.clear()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count a request as in flight while the block runs, keeping ``max_in_flight``."""
+        with self._in_flight_lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
 
     @property
     def tokens(self) -> dict[str, str]:
@@ -244,7 +330,7 @@ class FakePim:
         scope = params.get("scope", "")
         if len(scope) > MAX_SCOPE_LENGTH:
             return _error_screen(f"The scope is too long ({MAX_SCOPE_LENGTH} characters at most).")
-        granted = frozenset(scope.split()) & KNOWN_SCOPES
+        granted = frozenset(scope.split()) & KNOWN_SCOPES - self.withheld_scopes
         code = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
         self._codes[code] = _Consent(granted, replace(self.user), self.now())
         query = {"code": code}
@@ -324,6 +410,63 @@ class FakePim:
         token = base64.urlsafe_b64encode(secrets.token_hex(32).encode()).decode().rstrip("=")
         self._tokens[token] = scopes
         return token
+
+    def _bearer_scopes(self, request: httpx.Request) -> frozenset[str] | httpx.Response:
+        """The scopes of the request's Bearer token, or the PIM's 401 answer."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token not in self._tokens:
+            message = REVOKED_TOKEN if token in self._revoked else UNKNOWN_TOKEN
+            return _json(401, {"code": 401, "message": message})
+        return self._tokens[token]
+
+    def _channels(self, request: httpx.Request) -> httpx.Response:
+        """``GET /api/rest/v1/channels`` (read_channel_settings), paginated by page and limit."""
+        scopes = self._bearer_scopes(request)
+        if isinstance(scopes, httpx.Response):
+            return scopes
+        if not {"read_channel_settings", "write_channel_settings"} & scopes:
+            return _json(403, {"code": 403, "message": FORBIDDEN_CHANNELS})
+        try:
+            page = int(request.url.params.get("page", 1))
+            limit = int(request.url.params.get("limit", DEFAULT_PAGE_SIZE))
+        except ValueError:
+            return _json(422, {"code": 422, "message": "page and limit must be integers."})
+        if page < 1:
+            return _json(422, {"code": 422, "message": '"page" must be greater than 0.'})
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            message = f"You cannot request more than {MAX_PAGE_SIZE} items."
+            return _json(422, {"code": 422, "message": message})
+        first = (page - 1) * limit
+        items = [
+            {
+                "_links": {"self": {"href": f"{self.url}{CHANNELS_PATH}/{channel['code']}"}},
+                **channel,
+            }
+            for channel in self.channels[first : first + limit]
+        ]
+
+        def href(number: int) -> dict[str, str]:
+            query = urlencode({"page": number, "limit": limit, "with_count": "false"})
+            return {"href": f"{self.url}{CHANNELS_PATH}?{query}"}
+
+        links = {"self": href(page), "first": href(1)}
+        if page > 1:
+            links["previous"] = href(page - 1)
+        if first + limit < len(self.channels):
+            links["next"] = href(page + 1)
+        return _json(200, {"_links": links, "current_page": page, "_embedded": {"items": items}})
+
+    def _scopes_update(self, request: httpx.Request) -> httpx.Response:
+        """The App asks for new scopes: recorded (the PIM notifies its users), answered "Ok"."""
+        scopes = self._bearer_scopes(request)
+        if isinstance(scopes, httpx.Response):
+            return scopes
+        self.scope_requests.append(request)
+        return _json(200, "Ok")
+
+    def _revoke(self, request: httpx.Request) -> httpx.Response:
+        self.revoke()
+        return _json(200, {"revoked": True})
     {%- if cookiecutter.openid_connect %}
 
     def _id_token_claims(self, user: FakeUser, scopes: frozenset[str]) -> dict[str, object]:
@@ -421,25 +564,64 @@ def _sign(claims: dict[str, object], key: rsa.RSAPrivateKey) -> str:
 {%- endif %}
 
 
-def pim_transport(*pims: FakePim) -> httpx.MockTransport:
-    """An httpx transport (sync and async) routing each request to the PIM at its origin.
+def too_many_requests(retry_after: str = "0") -> httpx.Response:
+    """The PIM's answer to an App over its fair-use limits."""
+    return httpx.Response(
+        429,
+        headers={"Retry-After": retry_after},
+        json={"code": 429, "message": "Too many requests"},
+    )
 
-    Any other host raises httpx.ConnectError, like an unreachable host.
-    """
-    by_origin: dict[tuple[str, str, int | None], FakePim] = {}
-    for pim in pims:
-        origin = _origin(httpx.URL(pim.url))
-        if origin in by_origin:
-            raise ValueError(f"two fake PIMs share the origin of {pim.url}")
-        by_origin[origin] = pim
 
-    def route(request: httpx.Request) -> httpx.Response:
-        pim = by_origin.get(_origin(request.url))
+def service_unavailable(retry_after: str = "0") -> httpx.Response:
+    """What a PIM under maintenance or overloaded answers (from its web server, in HTML)."""
+    return httpx.Response(
+        503,
+        headers={"Retry-After": retry_after},
+        html="<html><body><h1>503 Service Unavailable</h1></body></html>",
+    )
+
+
+class _PimTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Routes each request to the fake PIM at its origin, for sync and async clients."""
+
+    def __init__(self, *pims: FakePim) -> None:
+        self._by_origin: dict[tuple[str, str, int | None], FakePim] = {}
+        for pim in pims:
+            origin = _origin(httpx.URL(pim.url))
+            if origin in self._by_origin:
+                raise ValueError(f"two fake PIMs share the origin of {pim.url}")
+            self._by_origin[origin] = pim
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        pim = self._pim(request)
+        with pim.answering():
+            time.sleep(pim.answer_delay)
+            return pim.handle(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        pim = self._pim(request)
+        with pim.answering():
+            await asyncio.sleep(pim.answer_delay)
+            return pim.handle(request)
+
+    def _pim(self, request: httpx.Request) -> FakePim:
+        pim = self._by_origin.get(_origin(request.url))
         if pim is None:
             raise httpx.ConnectError(f"cannot reach {request.url.host}", request=request)
-        return pim.handle(request)
+        return pim
 
-    return httpx.MockTransport(route)
+
+def pim_transport(*pims: FakePim) -> _PimTransport:
+    """An httpx transport (sync and async) routing each request to the PIM at its origin.
+
+    Each answer waits the PIM's ``answer_delay`` (with ``asyncio.sleep`` for async clients, so
+    concurrent calls overlap as on a real network). Any other host raises httpx.ConnectError,
+    like an unreachable host.
+    """
+    return _PimTransport(*pims)
 
 
 def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> ThreadingHTTPServer:
@@ -463,8 +645,10 @@ def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> Threadin
                 content=body,
             )
             try:
-                with lock:
-                    response = pim.handle(request)
+                with pim.answering():
+                    time.sleep(pim.answer_delay)
+                    with lock:
+                        response = pim.handle(request)
             except httpx.TransportError:  # a canned timeout or connection error
                 self.close_connection = True
                 return
@@ -510,6 +694,7 @@ def main(argv: list[str] | None = None) -> None:
     server = serve(pim, host, args.port, quiet=False)
     pim.url = f"http://{host}:{server.server_port}"
     print(f"Fake Akeneo PIM running at {pim.url} (Ctrl-C to stop)", flush=True)
+    print(f"Disconnect the App like a PIM user: curl -X POST {pim.url}{REVOKE_PATH}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -355,11 +355,24 @@ def test_logout_forgets_the_browser_but_keeps_the_token(
 ) -> None:
     browser.connect(pim_a)
 
-    page = browser.post("/logout")
+    page = browser.submit(browser.get("/"), "/logout")
 
-    assert page.status in (302, 303)
+    assert page.status == 303
     assert "Welcome" in browser.get("/").text
     assert storage.get_connection(pim_a.url) is not None
+
+
+@pytest.mark.parametrize("form", [{}, {"csrf_token": "forged"}], ids=["no-token", "wrong-token"])
+def test_logout_without_the_pages_csrf_token_is_refused(
+    browser: Browser, pim_a: FakePim, form: dict[str, str]
+) -> None:
+    browser.connect(pim_a)
+
+    page = browser.post("/logout", form)
+
+    assert page.status == 403
+    assert "not sent from the App" in page.text
+    assert "Connected to your PIM" in browser.get("/").text
 
 
 def test_open_app_with_a_linked_session_goes_straight_in(browser: Browser, pim_a: FakePim) -> None:

@@ -153,6 +153,72 @@ def test_after_rotation_new_tokens_are_written_with_the_new_key(
         make_storage(KEY_A).get_connection(PIM_A)
 
 
+def test_a_refused_token_marks_its_pim_disconnected_and_keeps_the_row(storage: Storage) -> None:
+    connection = Connection(PIM_A, TOKEN, ("read_products",))
+    storage.save_connection(connection)
+    storage.save_connection(Connection(PIM_B, "token-b", ()))
+
+    assert storage.mark_disconnected(connection) is True
+
+    stored = storage.get_connection(PIM_A)
+    assert stored is not None
+    assert stored.access_token == TOKEN
+    assert stored.disconnected_at is not None
+    assert stored.disconnected_at.utcoffset() == timedelta(0)
+    other = storage.get_connection(PIM_B)
+    assert other is not None and other.disconnected_at is None
+
+
+def test_a_second_refusal_keeps_the_time_of_the_first(storage: Storage) -> None:
+    connection = Connection(PIM_A, TOKEN, ())
+    storage.save_connection(connection)
+    storage.mark_disconnected(connection)
+    first = storage.get_connection(PIM_A)
+
+    storage.mark_disconnected(connection)
+
+    again = storage.get_connection(PIM_A)
+    assert first is not None and again is not None
+    assert again.disconnected_at == first.disconnected_at
+
+
+def test_the_refusal_of_a_replaced_token_does_not_disconnect(storage: Storage) -> None:
+    storage.save_connection(Connection(PIM_A, "new-token", ()))
+
+    assert storage.mark_disconnected(Connection(PIM_A, "old-token", ())) is False
+    assert storage.mark_disconnected(Connection(PIM_B, "token-b", ())) is False
+
+    stored = storage.get_connection(PIM_A)
+    assert stored is not None and stored.disconnected_at is None
+    assert storage.get_connection(PIM_B) is None
+
+
+def test_connecting_again_clears_the_disconnection_and_the_scope_request(
+    storage: Storage,
+) -> None:
+    connection = Connection(PIM_A, TOKEN, ("read_products",))
+    storage.save_connection(connection)
+    storage.mark_scopes_requested(PIM_A)
+    storage.mark_disconnected(connection)
+    marked = storage.get_connection(PIM_A)
+    assert marked is not None
+    assert marked.scopes_requested_at is not None and marked.disconnected_at is not None
+
+    storage.save_connection(Connection(PIM_A, "new-token", ("read_products",)))
+
+    stored = storage.get_connection(PIM_A)
+    assert stored is not None
+    assert (stored.disconnected_at, stored.scopes_requested_at) == (None, None)
+
+
+def test_a_scope_request_for_an_unknown_pim_stores_nothing(
+    storage: Storage, database: Path
+) -> None:
+    storage.mark_scopes_requested(PIM_A)
+
+    assert rows(database, "SELECT * FROM connections") == []
+
+
 def test_the_database_is_available(storage: Storage) -> None:
     assert storage.is_available() is True
 

@@ -6,6 +6,7 @@ the storage; these functions decide and raise `AppError`s that the web layer ren
 
 import hmac
 import logging
+import secrets
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -17,7 +18,11 @@ from .akeneo.errors import (
     InvalidIdToken,
 {%- endif %}
     InvalidPimUrl,
+    MissingScope,
     PimBadResponse,
+    PimBusy,
+    PimDisconnected,
+    PimNotFound,
     PimRefused,
     PimTimeout,
     PimUnreachable,
@@ -28,16 +33,20 @@ from .akeneo.oauth import build_authorize_url, new_state
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.pim_url import normalize_pim_url
+from .akeneo.scopes import missing_scopes
 from .settings import Settings
 {%- if cookiecutter.openid_connect %}
-from .storage import Storage, StoredUser
+from .storage import Storage, StoredConnection, StoredUser
 {%- else %}
-from .storage import Storage
+from .storage import Storage, StoredConnection
 {%- endif %}
 
 logger = logging.getLogger(__name__)
 
 STATE_LIFETIME_SECONDS = 600
+CSRF_FIELD = "csrf_token"
+MAX_FORM_BYTES = 4096
+"""The App's forms hold one token: a bigger body is refused before it is read."""
 Session = MutableMapping[str, Any]
 
 
@@ -80,7 +89,8 @@ def activation_redirect(
     if settings.missing_credentials:
         raise AppError(not_configured(settings))
     pim_url = _allowed_pim_url(raw_pim_url or "", settings)
-    linked = session.get("pim_url") == pim_url and storage.get_connection(pim_url) is not None
+    # A disconnected PIM, or one asked for new scopes, needs the user's consent again.
+    linked = session.get("pim_url") == pim_url and _in_use(storage.get_connection(pim_url))
 {%- if cookiecutter.openid_connect %}
     if linked and (not settings.openid_connect or _session_user(session, storage) is not None):
 {%- else %}
@@ -178,15 +188,110 @@ def remember_connection(session: Session, storage: Storage, connection: Connecti
     logger.info("Connected %s with scopes: %s", connection.pim_url, " ".join(connection.scopes))
 
 
-def home_context(session: Session, storage: Storage) -> dict[str, Any]:
-    """What the home page shows: the connected PIM, or nothing (the welcome page)."""
+def home_context(session: Session, settings: Settings, storage: Storage) -> dict[str, Any]:
+    """What the home page shows: the PIM of this browser and its state, or nothing (welcome)."""
     pim_url = session.get("pim_url")
     connection = storage.get_connection(pim_url) if isinstance(pim_url, str) else None
+    context: dict[str, Any] = {
+        "connection": connection,
+        "missing_scopes": missing_scopes(settings.scopes, connection.scopes) if connection else (),
+        "csrf_token": csrf_token(session),
+    }
 {%- if cookiecutter.openid_connect %}
-    return {"connection": connection, "user": _session_user(session, storage)}
-{%- else %}
-    return {"connection": connection}
+    context["user"] = _session_user(session, storage)
 {%- endif %}
+    return context
+
+
+def connected_pim(session: Session, storage: Storage) -> Connection:
+    """The PIM this browser is connected to, with its token, for calling its API.
+
+    Raises an `AppError` saying how to connect when the browser is not linked to a PIM, or
+    when that PIM disconnected the App.
+    """
+    pim_url = session.get("pim_url")
+    stored = storage.get_connection(pim_url) if isinstance(pim_url, str) else None
+    if stored is None:
+        raise AppError(
+            ErrorPage(
+                401,
+                "This browser is not connected to a PIM",
+                "The App calls a PIM's API for the PIM user who opened it, and this browser "
+                "has not opened the App from a PIM yet (or logged out).",
+                "In your PIM, open Connect > Connected apps and click Open app "
+                "(or Connect on a new App); you then come back here.",
+            )
+        )
+    if stored.disconnected_at is not None:
+        raise AppError(disconnected_page(stored.pim_url))
+    return Connection(stored.pim_url, stored.access_token, stored.scopes)
+
+
+def scope_request(
+    session: Session, submitted_token: str | None, settings: Settings, storage: Storage
+) -> tuple[Connection, tuple[str, ...]]:
+    """Check the scope request form; return the connection and every scope to ask the PIM for.
+
+    The PIM is told all the authorization scopes the App needs, not only the missing ones.
+    """
+    check_csrf(session, submitted_token)
+    connection = connected_pim(session, storage)
+    if not missing_scopes(settings.scopes, connection.scopes):
+        raise AppError(
+            ErrorPage(
+                409,
+                "No scope is missing",
+                "The PIM already granted every scope in AKENEO_SCOPES.",
+                "Go back to the home page.",
+            )
+        )
+    return connection, settings.scopes
+
+
+def csrf_token(session: Session) -> str:
+    """This session's token for the App's forms (made once per session, kept in the cookie)."""
+    token = session.get(CSRF_FIELD)
+    if not isinstance(token, str) or not token:
+        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(session: Session, submitted: str | None) -> None:
+    """Refuse a form that does not carry this session's token (another site's forged POST)."""
+    expected = session.get(CSRF_FIELD)
+    if not (
+        isinstance(expected, str)
+        and expected
+        and submitted
+        and hmac.compare_digest(expected.encode(), submitted.encode())
+    ):
+        raise AppError(
+            ErrorPage(
+                403,
+                "This form was not sent from the App's page",
+                "The form's security token is missing or does not match this browser's.",
+                "Go back to the home page, reload it, and try again.",
+            )
+        )
+
+
+def disconnected_page(pim_url: str) -> ErrorPage:
+    return ErrorPage(
+        401,
+        "The App was disconnected from the PIM",
+        f"{pim_url} no longer accepts the App's token: a PIM user disconnected the App. "
+        "The connection is kept, marked disconnected.",
+        "Connect again: in the PIM, click Connect on the App (Connect > App Store), "
+        "or open this App's Activate URL for that PIM, and accept the scopes.",
+    )
+
+
+def _in_use(connection: StoredConnection | None) -> bool:
+    return (
+        connection is not None
+        and connection.disconnected_at is None
+        and connection.scopes_requested_at is None
+    )
 {%- if cookiecutter.openid_connect %}
 
 
@@ -213,6 +318,32 @@ def error_page(error: AkeneoError) -> ErrorPage:
             "The PIM refused the connection",
             f"The PIM answered: {error}.",
             _refusal_advice(error),
+        )
+    if isinstance(error, PimDisconnected):
+        return disconnected_page(error.pim_url)
+    if isinstance(error, MissingScope):
+        missing = ", ".join(error.missing_scopes)
+        return ErrorPage(
+            403,
+            "The App lacks a scope for this",
+            f"The PIM refused the call: {error.message or 'a scope is missing'}"
+            + (f" Scopes the App asks for but was not granted: {missing}." if missing else ""),
+            "Ask the PIM for the missing scopes from the home page, then open the App "
+            "from the PIM again and accept them.",
+        )
+    if isinstance(error, PimNotFound):
+        return ErrorPage(
+            404,
+            "The PIM has no such item",
+            f"{error}.",
+            "Go back to the home page.",
+        )
+    if isinstance(error, PimBusy):
+        return ErrorPage(
+            503,
+            "The PIM is busy",
+            f"The PIM asked the App to slow down: {error}.",
+            "Wait a minute, then reload the page.",
         )
     if isinstance(error, PimTimeout):
         return ErrorPage(

@@ -31,6 +31,10 @@ class ConnectionRow(Base):
     scopes: Mapped[str] = mapped_column(Text)
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when the PIM refuses the token (401); the row is kept until the PIM connects again.
+    disconnected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the App told the PIM it needs more scopes; the next "Open app" asks for consent.
+    scopes_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 {%- if cookiecutter.openid_connect %}
 
 
@@ -64,6 +68,8 @@ class StoredConnection:
     scopes: tuple[str, ...]
     connected_at: datetime
     updated_at: datetime
+    disconnected_at: datetime | None = None
+    scopes_requested_at: datetime | None = None
 
 
 class Storage:
@@ -105,6 +111,7 @@ class Storage:
             row.encrypted_token = self._fernet.encrypt(connection.access_token.encode()).decode()
             row.scopes = " ".join(connection.scopes)
             row.updated_at = now
+            row.disconnected_at = row.scopes_requested_at = None
 {%- if cookiecutter.openid_connect %}
             if connection.identity is None:
                 return None
@@ -122,7 +129,35 @@ class Storage:
                 scopes=tuple(row.scopes.split()),
                 connected_at=_utc(row.connected_at),
                 updated_at=_utc(row.updated_at),
+                disconnected_at=_utc(row.disconnected_at) if row.disconnected_at else None,
+                scopes_requested_at=(
+                    _utc(row.scopes_requested_at) if row.scopes_requested_at else None
+                ),
             )
+
+    def mark_disconnected(self, connection: Connection) -> bool:
+        """Record that the PIM refused `connection`'s token; False if another token is stored.
+
+        A call sent with an old token may be refused after the PIM connected again: only the
+        stored token's refusal disconnects the PIM. The first refusal's time is kept.
+        """
+        with self._sessions.begin() as session:
+            row = session.scalar(
+                select(ConnectionRow).where(ConnectionRow.pim_url == connection.pim_url)
+            )
+            if row is None or self._fernet.decrypt(row.encrypted_token.encode()) != (
+                connection.access_token.encode()
+            ):
+                return False
+            row.disconnected_at = row.disconnected_at or datetime.now(UTC)
+            return True
+
+    def mark_scopes_requested(self, pim_url: str) -> None:
+        """Record that the PIM was asked for new scopes, until the PIM connects again."""
+        with self._sessions.begin() as session:
+            row = session.scalar(select(ConnectionRow).where(ConnectionRow.pim_url == pim_url))
+            if row is not None:
+                row.scopes_requested_at = datetime.now(UTC)
 {%- if cookiecutter.openid_connect %}
 
     def get_user(self, user_id: int) -> StoredUser | None:

@@ -28,6 +28,36 @@ class PimUnreachable(AkeneoError):
 
 class PimTimeout(PimUnreachable):
     """The PIM did not answer in time."""
+
+
+class PimDisconnected(AkeneoError):
+    """The PIM refused the App's token (401): a user disconnected the App, or it was replaced."""
+
+    def __init__(self, pim_url: str, message: str = "") -> None:
+        super().__init__(message or f"{pim_url} refused the App's access token")
+        self.pim_url = pim_url
+        self.message = message
+
+
+class MissingScope(AkeneoError):
+    """The PIM refused a call (403) because the token lacks a scope.
+
+    `message` is the PIM's own explanation; `missing_scopes` the scopes the App asks for that
+    the PIM did not grant, when the caller knows them.
+    """
+
+    def __init__(self, message: str, missing_scopes: tuple[str, ...] = ()) -> None:
+        super().__init__(message or "the PIM refused the call: a scope is missing")
+        self.message = message
+        self.missing_scopes = missing_scopes
+
+
+class PimNotFound(AkeneoError):
+    """The PIM has no such resource (404)."""
+
+
+class PimBusy(AkeneoError):
+    """The PIM still answered 429 or 503 after the App waited and tried again."""
 {%- if cookiecutter.openid_connect %}
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -19,7 +20,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from . import APP_NAME, USER_AGENT, flow
+from .akeneo.client import PimApi
 from .akeneo.errors import AkeneoError
+from .akeneo.exchange import Connection
+from .akeneo.fair_use import FairUse
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
@@ -54,6 +58,7 @@ def create_app(
     app = FastAPI(title=APP_NAME, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.storage = storage
+    app.state.fair_use = FairUse()
 {%- if cookiecutter.openid_connect %}
     app.state.public_keys = PublicKeyCache()
 {%- endif %}
@@ -96,9 +101,22 @@ SettingsDependency = Annotated[Settings, Depends(get_settings)]
 StorageDependency = Annotated[Storage, Depends(get_storage)]
 
 
+async def get_pim_api(
+    request: Request, settings: SettingsDependency, storage: StorageDependency
+) -> PimApi:
+    """The API of the PIM this browser is connected to; a page saying how to connect if none."""
+    connection = await run_in_threadpool(flow.connected_pim, request.session, storage)
+    return _pim_api(request, settings, storage, connection)
+
+
+PimApiDependency = Annotated[PimApi, Depends(get_pim_api)]
+
+
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, storage: StorageDependency) -> Response:
-    context = await run_in_threadpool(flow.home_context, request.session, storage)
+async def home(
+    request: Request, settings: SettingsDependency, storage: StorageDependency
+) -> Response:
+    context = await run_in_threadpool(flow.home_context, request.session, settings, storage)
     if context["connection"] is None:
         return _page(
             request,
@@ -141,8 +159,33 @@ async def callback(
     return RedirectResponse("/", status_code=302)
 
 
+@router.get("/first-api-call", response_class=HTMLResponse)
+async def first_api_call(request: Request, pim: PimApiDependency) -> Response:
+    """The connected PIM's channels: the worked example of calling the PIM."""
+    channels = await pim.channels()
+    return _page(request, "channels.html", pim_url=pim.pim_url, channels=channels)
+
+
+@router.post("/request-scopes", response_class=HTMLResponse)
+async def request_scopes(
+    request: Request, settings: SettingsDependency, storage: StorageDependency
+) -> Response:
+    form = await _form(request)
+    connection, scopes = await run_in_threadpool(
+        flow.scope_request, request.session, form.get(flow.CSRF_FIELD), settings, storage
+    )
+    pim = _pim_api(request, settings, storage, connection)
+    answer = await pim.request_scopes(scopes)
+    await run_in_threadpool(storage.mark_scopes_requested, connection.pim_url)
+    return _page(
+        request, "scopes_requested.html", pim_url=pim.pim_url, scopes=scopes, answer=answer
+    )
+
+
 @router.post("/logout")
 async def logout(request: Request) -> RedirectResponse:
+    form = await _form(request)
+    flow.check_csrf(request.session, form.get(flow.CSRF_FIELD))
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
@@ -154,6 +197,40 @@ async def health(storage: StorageDependency) -> JSONResponse:
     return JSONResponse(
         {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
     )
+
+
+def _pim_api(
+    request: Request, settings: Settings, storage: Storage, connection: Connection
+) -> PimApi:
+    return PimApi(
+        connection,
+        http=request.app.state.http,
+        fair_use=request.app.state.fair_use,
+        wanted_scopes=settings.scopes,
+        on_disconnected=storage.mark_disconnected,
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The fields of a urlencoded form, read with a size cap (the App's forms hold one token).
+
+    Read here rather than with `request.form()`, which needs the python-multipart package for
+    forms this small, and caps sizes only far above what the App's forms need.
+    """
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip()
+    if content_type != "application/x-www-form-urlencoded":
+        return {}
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > flow.MAX_FORM_BYTES:
+            raise flow.AppError(
+                flow.ErrorPage(413, "This form is too large", "", "Go back to the home page.")
+            )
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(body.decode(errors="replace")):
+        fields.setdefault(name, value)  # the first value of a repeated field
+    return fields
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

@@ -18,7 +18,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import APP_NAME, USER_AGENT, flow
+from .akeneo.client import PimApi
 from .akeneo.errors import AkeneoError
+from .akeneo.exchange import Connection
+from .akeneo.fair_use import FairUse
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
@@ -41,6 +44,8 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.development,
+        # The App's forms hold one token: refuse bigger bodies before they are read.
+        MAX_CONTENT_LENGTH=flow.MAX_FORM_BYTES,
     )
     storage = Storage(settings.database_url, settings.token_encryption_keys)
     storage.create_schema()
@@ -52,6 +57,7 @@ def create_app(
             timeout=settings.http_timeout,
             headers={"User-Agent": USER_AGENT},
         ),
+        "fair_use": FairUse(),
 {%- if cookiecutter.openid_connect %}
         "public_keys": PublicKeyCache(),
 {%- endif %}
@@ -71,9 +77,24 @@ def _extension(name: str) -> Any:
     return current_app.extensions["akeneo"][name]
 
 
+def pim_api() -> PimApi:
+    """The API of the PIM this browser is connected to; a page saying how to connect if none."""
+    return _pim_api(flow.connected_pim(session, _extension("storage")))
+
+
+def _pim_api(connection: Connection) -> PimApi:
+    return PimApi(
+        connection,
+        http=_extension("http"),
+        fair_use=_extension("fair_use"),
+        wanted_scopes=_extension("settings").scopes,
+        on_disconnected=_extension("storage").mark_disconnected,
+    )
+
+
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    context = flow.home_context(session, _extension("storage"))
+    context = flow.home_context(session, _extension("settings"), _extension("storage"))
     if context["connection"] is None:
         return render_template(
             "welcome.html",
@@ -108,10 +129,31 @@ def callback() -> ResponseReturnValue:
     return redirect("/")
 
 
+@bp.get("/first-api-call")
+def first_api_call() -> ResponseReturnValue:
+    """The connected PIM's channels: the worked example of calling the PIM."""
+    pim = pim_api()
+    return render_template("channels.html", pim_url=pim.pim_url, channels=pim.channels())
+
+
+@bp.post("/request-scopes")
+def request_scopes() -> ResponseReturnValue:
+    storage = _extension("storage")
+    connection, scopes = flow.scope_request(
+        session, request.form.get(flow.CSRF_FIELD), _extension("settings"), storage
+    )
+    answer = _pim_api(connection).request_scopes(scopes)
+    storage.mark_scopes_requested(connection.pim_url)
+    return render_template(
+        "scopes_requested.html", pim_url=connection.pim_url, scopes=scopes, answer=answer
+    )
+
+
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    flow.check_csrf(session, request.form.get(flow.CSRF_FIELD))
     session.clear()
-    return redirect("/")
+    return redirect("/", code=303)
 
 
 @bp.get("/health")

@@ -1,0 +1,70 @@
+"""The API of one connected PIM: where a route of the App starts calling the PIM.
+
+Every call carries the token, the App's User-Agent and the HTTP client's timeout, waits for one
+of the PIM's fair-use slots, and is retried when the PIM is busy (see `transport.send`).
+"""
+
+from collections.abc import Callable, Generator
+from typing import TypeVar
+
+import httpx
+
+from .api import Channel, JsonObject, Params, get_object, list_channels, list_items, request_scopes
+from .errors import MissingScope, PimDisconnected
+from .exchange import Connection
+from .fair_use import FairUse, run_fairly
+from .scopes import missing_scopes
+
+T = TypeVar("T")
+
+
+class PimApi:
+    """Calls the PIM of `connection` with its token.
+
+    A 401 calls `on_disconnected(connection)` (the App marks the PIM disconnected) before
+    `PimDisconnected` is raised; a 403 raises `MissingScope` naming the scopes of
+    `wanted_scopes` that the PIM did not grant.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        http: httpx.Client,
+        fair_use: FairUse,
+        wanted_scopes: tuple[str, ...] = (),
+        on_disconnected: Callable[[Connection], object],
+    ) -> None:
+        self._connection = connection
+        self._http = http
+        self._fair_use = fair_use
+        self._on_disconnected = on_disconnected
+        self.missing_scopes = missing_scopes(wanted_scopes, connection.scopes)
+
+    @property
+    def pim_url(self) -> str:
+        return self._connection.pim_url
+
+    def get(self, path: str, params: Params | None = None) -> JsonObject:
+        """`GET path` (e.g. `/api/rest/v1/products/my-sku`): the JSON object answered."""
+        return self._run(get_object(self._connection, path, params))
+
+    def get_all(self, path: str, params: Params | None = None) -> list[JsonObject]:
+        """Every item of a list endpoint (e.g. `/api/rest/v1/families`), all pages."""
+        return self._run(list_items(self._connection, path, params))
+
+    def channels(self) -> list[Channel]:
+        return self._run(list_channels(self._connection))
+
+    def request_scopes(self, scopes: tuple[str, ...]) -> str:
+        """Tell the PIM the App needs `scopes` (it notifies its users); its answer, "Ok"."""
+        return self._run(request_scopes(self._connection, scopes))
+
+    def _run(self, protocol: Generator[httpx.Request, httpx.Response, T]) -> T:
+        try:
+            return run_fairly(protocol, self._http, self._fair_use)
+        except PimDisconnected:
+            self._on_disconnected(self._connection)
+            raise
+        except MissingScope as error:
+            raise MissingScope(error.message, self.missing_scopes) from None
