@@ -125,8 +125,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFact
 
 @pytest.fixture
 def database_url(databases: DatabaseFactory) -> str:
-    """This test's own database, as `alembic upgrade head` leaves it."""
-    return databases.create_migrated()
+    """A database as `alembic upgrade head` leaves it, with no row."""
+    return databases.emptied()
 
 
 @pytest.fixture

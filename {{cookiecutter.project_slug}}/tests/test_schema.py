@@ -33,6 +33,12 @@ def empty_database_url(databases: DatabaseFactory) -> str:
 
 
 @pytest.fixture
+def own_database_url(databases: DatabaseFactory) -> str:
+    """A database at the latest migration that no other test uses: this test changes its schema."""
+    return databases.create_migrated()
+
+
+@pytest.fixture
 def unmigrated(settings: Settings, empty_database_url: str) -> Settings:
     return dataclasses.replace(settings, database_url=empty_database_url)
 
@@ -55,14 +61,14 @@ def test_the_app_expects_the_latest_migration(database_url: str) -> None:
     assert sql(database_url, "SELECT version_num FROM alembic_version") == [(SCHEMA_REVISION,)]
 
 
-def test_the_migrations_downgrade_to_nothing_and_upgrade_again(database_url: str) -> None:
-    tables = table_names(database_url)
+def test_the_migrations_downgrade_to_nothing_and_upgrade_again(own_database_url: str) -> None:
+    tables = table_names(own_database_url)
 
-    command.downgrade(alembic_config(database_url), "base")
-    assert table_names(database_url) == ["alembic_version"]
+    command.downgrade(alembic_config(own_database_url), "base")
+    assert table_names(own_database_url) == ["alembic_version"]
 
-    upgrade(database_url)
-    assert table_names(database_url) == tables
+    upgrade(own_database_url)
+    assert table_names(own_database_url) == tables
     assert "connections" in tables
 
 
@@ -115,11 +121,11 @@ def test_the_app_serves_as_soon_as_the_migrations_ran(
 
 
 def test_a_database_at_another_migration_is_refused(
-    make_browser: MakeBrowser, settings: Settings
+    make_browser: MakeBrowser, settings: Settings, own_database_url: str
 ) -> None:
-    sql(settings.database_url, "UPDATE alembic_version SET version_num = 'f00d'")
+    sql(own_database_url, "UPDATE alembic_version SET version_num = 'f00d'")
 
-    page = make_browser(settings).get("/")
+    page = make_browser(dataclasses.replace(settings, database_url=own_database_url)).get("/")
 
     assert page.status == 503
     assert f"is at migration f00d; this version of the App needs migration {SCHEMA_REVISION}" in (

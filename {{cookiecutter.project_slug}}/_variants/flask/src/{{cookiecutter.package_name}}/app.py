@@ -73,7 +73,7 @@ def create_app(
     app.register_error_handler(AkeneoError, lambda error: _error_response(flow.error_page(error)))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, lambda _: _error_response(DATABASE_UNAVAILABLE))
-    redact_access_logs("werkzeug")
+    redact_access_logs("werkzeug", "gunicorn.access")
     if settings.trusted_proxies:
         _trust_forwarded_headers(app, settings.trusted_proxies)
     return app
