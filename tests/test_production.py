@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from tests.postgres import PostgresServer, free_port
-from tests.test_bake import run
 from tests.production import (
     fake_pim,
     migrate,
@@ -24,6 +23,7 @@ from tests.production import (
     wait_for,
     worker_pids,
 )
+from tests.test_bake import run
 
 BAKES = ["fastapi-openid", "flask-openid"]
 
