@@ -19,3 +19,6 @@ access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 
 # X-Forwarded-* are read by the App itself, from the addresses in TRUSTED_PROXIES only.
 forwarded_allow_ips = ""
+
+# No management socket in the home folder (the image's user has none).
+control_socket_disable = True
