@@ -1,8 +1,13 @@
 """Baked projects shared by the template's tests."""
 
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import PostgresServer
 
 # Every framework x OpenID combination; the first is what `--no-input` bakes.
 VARIANTS = {
@@ -35,3 +40,22 @@ def baked(request: pytest.FixtureRequest, cookies_session) -> Path:
     )
     assert result.exit_code == 0, result.exception
     return Path(result.project_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server on 127.0.0.1 whose role may create databases.
+
+    CI starts one for the whole run and exports TEMPLATE_POSTGRES_URL (see .ci/run); otherwise
+    a throwaway server is started here (PostgreSQL's binaries are required, never skipped).
+    """
+    if os.environ.get("TEMPLATE_POSTGRES_URL"):
+        yield os.environ["TEMPLATE_POSTGRES_URL"]
+        return
+    server = PostgresServer()
+    server.init()
+    server.start()
+    server.create_role()
+    yield server.url
+    server.stop()
+    shutil.rmtree(server.folder.parent, ignore_errors=True)

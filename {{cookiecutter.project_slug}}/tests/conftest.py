@@ -3,7 +3,6 @@
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 {% if cookiecutter.framework == "fastapi" -%}
@@ -20,6 +19,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage
+from tests.databases import DatabaseFactory
 from tests.fake_pim import FakePim, pim_transport
 
 CLIENT_ID = "test-app-client-id"
@@ -27,6 +27,7 @@ CLIENT_SECRET = "test-app-client-secret"
 CALLBACK_URL = "http://testserver/callback"
 _FORM = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.DOTALL)
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+BROWSER_ADDRESS = "127.0.0.1"
 
 
 @dataclass
@@ -40,8 +41,9 @@ class Page:
 class Browser:
     """One browser (one cookie jar) talking to the App, like the PIM user's."""
 {% if cookiecutter.framework == "flask" %}
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, address: str = BROWSER_ADDRESS) -> None:
         self._client = app.test_client()
+        self._client.environ_base["REMOTE_ADDR"] = address
 {%- else %}
     def __init__(self, client: TestClient) -> None:
         # Browsers share the App's running client (one lifespan) but each keeps its own cookies.
@@ -49,11 +51,16 @@ class Browser:
         self._cookies = httpx.Cookies()
 {%- endif %}
 
-    def get(self, url: str, params: dict[str, str] | None = None) -> Page:
-        return self._request("GET", url, params)
+    def get(
+        self,
+        url: str,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Page:
+        return self._request("GET", url, params, headers)
 
     def post(self, url: str, form: dict[str, str] | None = None) -> Page:
-        return self._request("POST", url, None, form)
+        return self._request("POST", url, None, None, form)
 
     def submit(self, page: Page, action: str) -> Page:
         """Click the button of the form posting to `action` on `page`, with its hidden fields."""
@@ -66,12 +73,15 @@ class Browser:
         method: str,
         url: str,
         params: dict[str, str] | None,
+        headers: dict[str, str] | None,
         form: dict[str, str] | None = None,
     ) -> Page:
         parts = urlsplit(url)
         path = f"{parts.path}?{parts.query}" if parts.query else parts.path
 {%- if cookiecutter.framework == "flask" %}
-        response = self._client.open(path, method=method, query_string=params, data=form)
+        response = self._client.open(
+            path, method=method, query_string=params, headers=headers, data=form
+        )
         return Page(
             response.status_code,
             response.get_data(as_text=True),
@@ -80,7 +90,7 @@ class Browser:
         )
 {%- else %}
         self._client.cookies = self._cookies
-        response = self._client.request(method, path, params=params, data=form)
+        response = self._client.request(method, path, params=params, headers=headers, data=form)
         self._cookies = self._client.cookies
         return Page(
             response.status_code,
@@ -117,15 +127,29 @@ def pim_b() -> FakePim:
     )
 
 
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    """Databases at the latest migration (migrated once per session, copied per test)."""
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.drop_all()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_url(databases: DatabaseFactory) -> str:
+    """A database as `alembic upgrade head` leaves it, with no row."""
+    return databases.emptied()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
     return Settings(
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         scopes=("read_channel_settings", "read_channel_localization"),
         secret_key="a-test-secret-key-that-is-long-enough",
         token_encryption_keys=(Fernet.generate_key().decode(),),
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        database_url=database_url,
     )
 
 
@@ -133,25 +157,29 @@ def settings(tmp_path: Path) -> Settings:
 def make_browser(
     settings: Settings, pim_a: FakePim, pim_b: FakePim
 ) -> Iterator[Callable[..., Browser]]:
-    """Browsers on one App; `make_browser(settings)` builds an App with other settings."""
+    """Browsers on one App; `make_browser(settings)` builds an App with other settings.
+
+    `address` is the browser's IP address as the App sees it (the TCP peer).
+    """
 {%- if cookiecutter.framework == "flask" %}
     apps: dict[Settings, Flask] = {}
 
-    def make(settings: Settings = settings) -> Browser:
+    def make(settings: Settings = settings, address: str = BROWSER_ADDRESS) -> Browser:
         if settings not in apps:
             apps[settings] = create_app(settings, http_transport=pim_transport(pim_a, pim_b))
-        return Browser(apps[settings])
+        return Browser(apps[settings], address)
 
     yield make
 {%- else %}
-    clients: dict[Settings, TestClient] = {}
+    clients: dict[tuple[Settings, str], TestClient] = {}
 
-    def make(settings: Settings = settings) -> Browser:
-        if settings not in clients:
+    def make(settings: Settings = settings, address: str = BROWSER_ADDRESS) -> Browser:
+        if (settings, address) not in clients:
             app = create_app(settings, http_transport=pim_transport(pim_a, pim_b))
-            # Entering the client runs the App's lifespan: database schema and HTTP client.
-            clients[settings] = TestClient(app, follow_redirects=False).__enter__()
-        return Browser(clients[settings])
+            # Entering the client runs the App's lifespan: schema check and HTTP client.
+            client = TestClient(app, follow_redirects=False, client=(address, 50000))
+            clients[settings, address] = client.__enter__()
+        return Browser(clients[settings, address])
 
     yield make
     for client in clients.values():

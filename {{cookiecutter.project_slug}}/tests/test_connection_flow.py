@@ -1,26 +1,21 @@
 """The Activate and Callback URLs end to end, through the App's test client and fake PIMs."""
 
 import dataclasses
-import sqlite3
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy.exc import OperationalError
 
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage
 from tests.conftest import Browser
+from tests.databases import sql
 from tests.fake_pim import TOKEN_PATH, FakePim
 
 
 def query(url: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
-
-
-def database_file(settings: Settings) -> str:
-    return settings.database_url.removeprefix("sqlite:///")
 
 
 def test_a_new_browser_sees_the_welcome_page_with_the_urls_to_declare(browser: Browser) -> None:
@@ -74,8 +69,10 @@ def test_the_full_flow_stores_an_encrypted_token_and_shows_the_connection(
     assert stored is not None
     assert stored.access_token == token
     assert stored.scopes == tuple(granted.split())
-    with sqlite3.connect(database_file(settings)) as db:
-        [(raw_token, raw_scopes)] = db.execute("SELECT encrypted_token, scopes FROM connections")
+    [(raw_token, raw_scopes)] = sql(
+        settings.database_url, "SELECT encrypted_token, scopes FROM connections"
+    )
+    assert isinstance(raw_token, str) and isinstance(raw_scopes, str)
     assert token not in raw_token
     assert "read_channel_settings" in raw_scopes
 
@@ -424,13 +421,20 @@ def test_health_reports_the_database(browser: Browser) -> None:
     assert '"ok"' in page.text
 
 
-def test_an_app_whose_database_cannot_be_opened_does_not_start(
+def test_an_app_whose_database_cannot_be_opened_answers_503_pages(
     make_browser, settings: Settings, tmp_path
 ) -> None:
     broken = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path}/missing/app.db")
+    browser = make_browser(broken)
 
-    with pytest.raises(OperationalError):
-        make_browser(broken)
+    page = browser.get("/")
+    health = browser.get("/health")
+
+    assert page.status == 503
+    assert "The database does not answer" in page.text
+    assert "check DATABASE_URL" in page.text
+    assert health.status == 503
+    assert "the database does not answer" in health.text
 
 
 def test_an_unknown_page_is_a_404_page(browser: Browser) -> None:

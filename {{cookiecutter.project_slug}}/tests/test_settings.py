@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from {{ cookiecutter.package_name }}.settings import Settings, SettingsError, load_settings
+from {{ cookiecutter.package_name }}.settings import (
+    Settings,
+    SettingsError,
+    load_database_url,
+    load_settings,
+)
 
 SECRET_KEY = "s" * 32
 KEY_A = Fernet.generate_key().decode()
@@ -82,6 +87,27 @@ def test_settings_are_read_from_the_env_file(tmp_path: Path) -> None:
     assert settings.http_timeout == 7.0
 
 
+def test_trusted_proxies_are_addresses_and_networks(no_env_file: Path) -> None:
+    settings = load(no_env_file, TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.1 ::1 192.168.1.7/24")
+
+    assert settings.trusted_proxies == ("10.0.0.0/8", "127.0.0.1/32", "::1/128", "192.168.1.0/24")
+
+
+def test_no_proxy_is_trusted_by_default(no_env_file: Path) -> None:
+    assert load(no_env_file).trusted_proxies == ()
+
+
+def test_migrations_read_the_database_url_like_the_app(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=sqlite:///from-file.db\nSECRET_KEY=short\n")
+
+    assert load_database_url({}, env_file=env_file) == "sqlite:///from-file.db"
+    assert load_database_url({"DATABASE_URL": " sqlite:///env.db "}, env_file) == "sqlite:///env.db"
+    assert load_database_url({}, env_file=tmp_path / "absent.env") == "sqlite:///app.db"
+    with pytest.raises(SettingsError, match="DATABASE_URL 'foo://bar' names a database"):
+        load_database_url({"DATABASE_URL": "foo://bar"}, env_file)
+
+
 def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(
@@ -128,6 +154,7 @@ def test_the_process_environment_is_the_default(
         "DATABASE_URL",
         "APP_ENV",
         "HTTP_TIMEOUT",
+        "TRUSTED_PROXIES",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -175,6 +202,8 @@ def test_empty_credentials_are_listed_not_raised(
         ({"HTTP_TIMEOUT": "120.5"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
         ({"HTTP_TIMEOUT": "nan"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
         ({"HTTP_TIMEOUT": "inf"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
+        ({"TRUSTED_PROXIES": "proxy.internal"}, "TRUSTED_PROXIES: 'proxy.internal' is not an IP"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES: '10.0.0.0/33' is not an IP"),
         (
             {"AKENEO_ALLOWED_PIM_URLS": "https://pim.example.com ftp://other.example.com"},
             "AKENEO_ALLOWED_PIM_URLS: 'ftp://other.example.com' is not allowed",
@@ -212,6 +241,8 @@ def test_empty_credentials_are_listed_not_raised(
         "timeout-too-long",
         "timeout-nan",
         "timeout-infinite",
+        "trusted-proxy-name",
+        "trusted-proxy-bad-network",
         "allowed-pim-url-not-http",
         "allowed-pim-url-with-path",
 {%- if cookiecutter.openid_connect %}

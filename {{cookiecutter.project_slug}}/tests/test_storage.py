@@ -1,8 +1,6 @@
 """The database: one encrypted token per PIM, key rotation{% if cookiecutter.openid_connect %}, users keyed by (PIM, sub){% endif %}."""
 
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from {{ cookiecutter.package_name }}.akeneo.exchange import Connection
 from {{ cookiecutter.package_name }}.akeneo.openid import Identity
 {%- endif %}
 from {{ cookiecutter.package_name }}.storage import Storage
+from tests.databases import sql
 
 PIM_A = "https://pim-a.example.test"
 PIM_B = "https://pim-b.example.test"
@@ -28,16 +27,16 @@ MakeStorage = Callable[..., Storage]
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Path:
-    return tmp_path / "app.db"
+def database(database_url: str) -> str:
+    return database_url
 
 
 @pytest.fixture
-def make_storage(database: Path) -> Iterator[MakeStorage]:
-    """Storages on one SQLite file, each with its own keys; their engines are closed at the end."""
+def make_storage(database: str) -> Iterator[MakeStorage]:
+    """Storages on one database, each with its own keys; their engines are closed at the end."""
     made: list[Storage] = []
 
-    def make(*keys: str, database_url: str = f"sqlite:///{database}") -> Storage:
+    def make(*keys: str, database_url: str = database) -> Storage:
         storage = Storage(database_url, keys or (KEY_A,))
         made.append(storage)
         return storage
@@ -49,14 +48,11 @@ def make_storage(database: Path) -> Iterator[MakeStorage]:
 
 @pytest.fixture
 def storage(make_storage: MakeStorage) -> Storage:
-    storage = make_storage(KEY_A)
-    storage.create_schema()
-    return storage
+    return make_storage(KEY_A)
 
 
-def rows(database: Path, query: str) -> list[tuple[object, ...]]:
-    with closing(sqlite3.connect(database)) as db:
-        return db.execute(query).fetchall()
+def rows(database: str, query: str) -> list[tuple[object, ...]]:
+    return sql(database, query)
 
 
 def test_a_new_connection_is_stored_and_read_back(storage: Storage) -> None:
@@ -75,7 +71,7 @@ def test_a_new_connection_is_stored_and_read_back(storage: Storage) -> None:
         assert before <= moment <= after
 
 
-def test_the_token_is_encrypted_in_the_database(storage: Storage, database: Path) -> None:
+def test_the_token_is_encrypted_in_the_database(storage: Storage, database: str) -> None:
     storage.save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
 
     [(pim_url, encrypted_token, scopes)] = rows(
@@ -87,10 +83,10 @@ def test_the_token_is_encrypted_in_the_database(storage: Storage, database: Path
     assert isinstance(encrypted_token, str)
     assert TOKEN not in encrypted_token
     assert Fernet(KEY_A).decrypt(encrypted_token.encode()).decode() == TOKEN
-    assert TOKEN.encode() not in database.read_bytes()
+    assert TOKEN not in str(rows(database, "SELECT * FROM connections"))
 
 
-def test_connecting_a_pim_again_updates_its_row(storage: Storage, database: Path) -> None:
+def test_connecting_a_pim_again_updates_its_row(storage: Storage, database: str) -> None:
     storage.save_connection(Connection(PIM_A, "first-token", ("read_products",)))
     first = storage.get_connection(PIM_A)
 
@@ -237,7 +233,7 @@ def identity(
     return Identity(sub=sub, first_name=first_name, last_name="Stark", email=email)
 
 
-def test_a_connection_without_identity_stores_no_user(storage: Storage, database: Path) -> None:
+def test_a_connection_without_identity_stores_no_user(storage: Storage, database: str) -> None:
     assert storage.save_connection(Connection(PIM_A, TOKEN, ("read_products",))) is None
 
     assert rows(database, "SELECT * FROM users") == []
@@ -253,7 +249,7 @@ def test_a_connecting_user_is_stored_by_pim_and_sub(storage: Storage) -> None:
     assert (user.first_name, user.last_name, user.email) == ("Julia", "Stark", "julia@example.com")
 
 
-def test_two_users_with_the_same_names_are_two_users(storage: Storage, database: Path) -> None:
+def test_two_users_with_the_same_names_are_two_users(storage: Storage, database: str) -> None:
     first = storage.save_connection(Connection(PIM_A, TOKEN, (), identity(sub="sub-1")))
     second = storage.save_connection(Connection(PIM_A, TOKEN, (), identity(sub="sub-2")))
 
@@ -262,7 +258,7 @@ def test_two_users_with_the_same_names_are_two_users(storage: Storage, database:
     assert rows(database, "SELECT sub FROM users ORDER BY id") == [("sub-1",), ("sub-2",)]
 
 
-def test_a_second_login_updates_the_same_user(storage: Storage, database: Path) -> None:
+def test_a_second_login_updates_the_same_user(storage: Storage, database: str) -> None:
     first = storage.save_connection(Connection(PIM_A, TOKEN, (), identity()))
     [(first_login,)] = rows(database, "SELECT last_login_at FROM users")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Settings:
     database_url: str = "sqlite:///app.db"
     environment: str = "development"
     http_timeout: float = 10.0
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def development(self) -> bool:
@@ -67,10 +69,7 @@ def load_settings(
 
     `env_file` defaults to `.env` in the current folder; values already in the environment win.
     """
-    file_values = dotenv_values(env_file or Path(".env"))
-    from_file = {name: value for name, value in file_values.items() if value is not None}
-    values = {**from_file, **(os.environ if environ is None else environ)}
-
+    values = _read_values(environ, env_file)
     environment = values.get("APP_ENV", "development").strip() or "development"
     if environment not in ENVIRONMENTS:
         raise SettingsError(
@@ -91,7 +90,22 @@ def load_settings(
         database_url=_database_url(values.get("DATABASE_URL", "sqlite:///app.db")),
         environment=environment,
         http_timeout=_http_timeout(values.get("HTTP_TIMEOUT", "10")),
+        trusted_proxies=_trusted_proxies(values.get("TRUSTED_PROXIES", "")),
     )
+
+
+def load_database_url(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> str:
+    """DATABASE_URL read like `load_settings` reads it, for tools that need nothing else."""
+    values = _read_values(environ, env_file)
+    return _database_url(values.get("DATABASE_URL", "sqlite:///app.db"))
+
+
+def _read_values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    file_values = dotenv_values(env_file or Path(".env"))
+    from_file = {name: value for name, value in file_values.items() if value is not None}
+    return {**from_file, **(os.environ if environ is None else environ)}
 
 
 def _pim_urls(raw: str, development: bool) -> tuple[str, ...]:
@@ -170,3 +184,15 @@ def _http_timeout(raw: str) -> float:
     if not 0 < timeout <= 120:
         raise SettingsError(f"HTTP_TIMEOUT must be between 0 and 120 seconds, not {raw!r}")
     return timeout
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    networks = []
+    for entry in raw.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES: {entry!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            ) from None
+    return tuple(networks)

@@ -8,10 +8,19 @@ from datetime import UTC, datetime
 
 from cryptography.fernet import Fernet, MultiFernet
 {%- if cookiecutter.openid_connect %}
-from sqlalchemy import DateTime, String, Text, UniqueConstraint, create_engine, select, text
+from sqlalchemy import (
+    DateTime,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    select,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 {%- else %}
-from sqlalchemy import DateTime, String, Text, create_engine, select, text
+from sqlalchemy import DateTime, MetaData, String, Text, create_engine, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 {%- endif %}
 
@@ -19,7 +28,16 @@ from .akeneo.exchange import Connection
 
 
 class Base(DeclarativeBase):
-    pass
+    # Named constraints, so that a later migration can drop or change them on any database.
+    metadata = MetaData(
+        naming_convention={
+            "pk": "pk_%(table_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+        }
+    )
 
 
 class ConnectionRow(Base):
@@ -77,11 +95,9 @@ class Storage:
         # The first key encrypts; every key decrypts, so a new key can be put first and old
         # tokens still read until they are written again.
         self._fernet = MultiFernet([Fernet(key) for key in encryption_keys])
-        self.engine = create_engine(database_url)
+        # A pooled connection that died with a database restart is replaced, not used.
+        self.engine = create_engine(database_url, pool_pre_ping=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
 
     def is_available(self) -> bool:
         try:

@@ -5,11 +5,10 @@ import dataclasses
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 from collections.abc import Callable
-from contextlib import closing
 from functools import cache
+from typing import cast
 
 import httpx
 import jwt
@@ -39,6 +38,7 @@ from {{ cookiecutter.package_name }}.akeneo.openid import (
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage, StoredUser
 from tests.conftest import CLIENT_ID, Browser, Page
+from tests.databases import sql
 from tests.fake_pim import (
     PUBLIC_KEY_PATH,
     TOKEN_PATH,
@@ -57,16 +57,13 @@ def foreign_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def database(settings: Settings) -> sqlite3.Connection:
-    return sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
-
-
 def users(settings: Settings) -> list[UserRow]:
     """Every stored user, read straight from the database."""
-    with closing(database(settings)) as db:
-        return db.execute(
-            "SELECT id, pim_url, sub, first_name, last_name, email FROM users ORDER BY id"
-        ).fetchall()
+    rows = sql(
+        settings.database_url,
+        "SELECT id, pim_url, sub, first_name, last_name, email FROM users ORDER BY id",
+    )
+    return cast(list[UserRow], rows)
 
 
 def session_of(page: Page, settings: Settings) -> dict[str, object]:
@@ -395,8 +392,7 @@ def test_open_app_with_a_session_whose_user_is_gone_asks_the_pim(
     browser: Browser, pim_a: FakePim, settings: Settings
 ) -> None:
     browser.connect(pim_a)
-    with closing(database(settings)) as db, db:
-        db.execute("DELETE FROM users")
+    sql(settings.database_url, "DELETE FROM users")
 
     page = browser.get("/activate", {"pim_url": pim_a.url})
 

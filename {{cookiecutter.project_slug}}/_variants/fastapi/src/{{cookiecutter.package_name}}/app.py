@@ -15,9 +15,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import APP_NAME, USER_AGENT, flow
 from .akeneo.client import PimApi
@@ -29,6 +32,7 @@ from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
 from .redaction import redact_access_logs
+from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
 from .storage import Storage
 
@@ -43,10 +47,11 @@ def create_app(
     """Build the App. Tests pass a transport that stands in for the PIMs."""
     settings = settings or load_settings()
     storage = Storage(settings.database_url, settings.token_encryption_keys)
+    schema_gate = SchemaGate(storage)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(storage.create_schema)
+        await run_in_threadpool(schema_gate.log_start_up)
         async with httpx.AsyncClient(
             transport=http_transport,
             timeout=settings.http_timeout,
@@ -59,6 +64,7 @@ def create_app(
     app.state.settings = settings
     app.state.storage = storage
     app.state.fair_use = FairUse()
+    app.state.schema_gate = schema_gate
 {%- if cookiecutter.openid_connect %}
     app.state.public_keys = PublicKeyCache()
 {%- endif %}
@@ -72,19 +78,46 @@ def create_app(
         ],
     )
     app.add_middleware(
-        SessionMiddleware,
+        _SessionCookie,
         secret_key=settings.secret_key,
-        same_site="lax",
-        https_only=not settings.development,
+        always_secure=not settings.development,
     )
-    app.include_router(router)
+    if settings.trusted_proxies:
+        # Outermost: the scheme and client it sets from a trusted proxy's headers are what the
+        # session cookie and the page URLs see. Other peers' forwarded headers are ignored.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+    app.include_router(router, dependencies=[Depends(_require_schema)])
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.add_exception_handler(flow.AppError, _app_error)
     app.add_exception_handler(AkeneoError, _akeneo_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
     redact_access_logs("uvicorn.access")
     return app
+
+
+class _SessionCookie:
+    """Starlette's signed session cookie, Secure in production and on every https request."""
+
+    def __init__(self, app: ASGIApp, secret_key: str, always_secure: bool) -> None:
+        options: dict[str, Any] = {"secret_key": secret_key, "same_site": "lax"}
+        self._secure = SessionMiddleware(app, https_only=True, **options)
+        self._plain = self._secure if always_secure else SessionMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        secure = scope.get("scheme") in ("https", "wss")
+        await (self._secure if secure else self._plain)(scope, receive, send)
+
+
+async def _require_schema(request: Request) -> None:
+    """Every page waits for the database schema; /health reports on it instead."""
+    if request.url.path == "/health":
+        return
+    gate: SchemaGate = request.app.state.schema_gate
+    page = await run_in_threadpool(gate.refusal)
+    if page is not None:
+        raise flow.AppError(page)
 
 
 def get_settings(request: Request) -> Settings:
@@ -191,12 +224,12 @@ async def logout(request: Request) -> RedirectResponse:
 
 
 @router.get("/health")
-async def health(storage: StorageDependency) -> JSONResponse:
-    if await run_in_threadpool(storage.is_available):
+async def health(request: Request) -> JSONResponse:
+    gate: SchemaGate = request.app.state.schema_gate
+    problem = await run_in_threadpool(gate.health_problem)
+    if problem is None:
         return JSONResponse({"status": "ok"})
-    return JSONResponse(
-        {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
-    )
+    return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
 
 
 def _pim_api(
@@ -256,6 +289,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     page = flow.ErrorPage(error.status_code, str(error.detail), "", "Go back to the home page.")
     return _error_page(request, page)
+
+
+async def _database_error(request: Request, error: Exception) -> Response:
+    return _error_page(request, DATABASE_UNAVAILABLE)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> Response:

@@ -1,16 +1,28 @@
-"""`python -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT."""
+"""`python -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT.
+
+One process, so it migrates the database itself first (`alembic upgrade head`). Production
+servers run several workers and never migrate: see "Deploying" in README.md.
+"""
 
 import os
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import schema
 from .app import create_app
-from .settings import SettingsError
+from .settings import SettingsError, load_settings
 
 
 def main() -> None:
     try:
-        app = create_app()
-    except SettingsError as error:
+        settings = load_settings()
+        schema.upgrade(settings.database_url)
+        app = create_app(settings)
+    except (SettingsError, schema.SchemaError) as error:
         raise SystemExit(f"Cannot start: {error}") from None
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise SystemExit(f"Cannot start: the database cannot be migrated: {reason}") from None
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     app.run(host=host, port=port)
 

@@ -1,5 +1,6 @@
 """The Flask web layer: routes, the session cookie and error pages. The logic lives in `flow`."""
 
+import ipaddress
 from typing import Any
 
 import httpx
@@ -14,8 +15,11 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import APP_NAME, USER_AGENT, flow
 from .akeneo.client import PimApi
@@ -27,6 +31,7 @@ from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
 from .redaction import redact_access_logs
+from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
 from .storage import Storage
 
@@ -47,11 +52,14 @@ def create_app(
         # The App's forms hold one token: refuse bigger bodies before they are read.
         MAX_CONTENT_LENGTH=flow.MAX_FORM_BYTES,
     )
+    app.session_interface = _SessionCookie()
     storage = Storage(settings.database_url, settings.token_encryption_keys)
-    storage.create_schema()
+    schema_gate = SchemaGate(storage)
+    schema_gate.log_start_up()
     app.extensions["akeneo"] = {
         "settings": settings,
         "storage": storage,
+        "schema_gate": schema_gate,
         "http": httpx.Client(
             transport=http_transport,
             timeout=settings.http_timeout,
@@ -62,6 +70,7 @@ def create_app(
         "public_keys": PublicKeyCache(),
 {%- endif %}
     }
+    app.before_request(_require_schema)
     app.register_blueprint(bp)
     app.context_processor(
         lambda: {"app_name": APP_NAME, "missing_credentials": settings.missing_credentials}
@@ -69,8 +78,38 @@ def create_app(
     app.register_error_handler(flow.AppError, lambda error: _error_response(error.page))
     app.register_error_handler(AkeneoError, lambda error: _error_response(flow.error_page(error)))
     app.register_error_handler(HTTPException, _http_error)
-    redact_access_logs("werkzeug")
+    app.register_error_handler(OperationalError, lambda _: _error_response(DATABASE_UNAVAILABLE))
+    redact_access_logs("werkzeug", "gunicorn.access")
+    if settings.trusted_proxies:
+        _trust_forwarded_headers(app, settings.trusted_proxies)
     return app
+
+
+class _SessionCookie(SecureCookieSessionInterface):
+    """The signed session cookie, Secure in production and on every https request."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def _trust_forwarded_headers(app: Flask, trusted_proxies: tuple[str, ...]) -> None:
+    """Read X-Forwarded-Proto and -For, only on requests whose peer is a trusted proxy.
+
+    Anyone can send these headers: from any other address they are ignored.
+    """
+    networks = [ipaddress.ip_network(network) for network in trusted_proxies]
+    direct = app.wsgi_app
+    proxied = ProxyFix(direct, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0)
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR") or "")
+        except ValueError:
+            return direct(environ, start_response)
+        trusted = any(peer in network for network in networks)
+        return (proxied if trusted else direct)(environ, start_response)
+
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
 
 
 def _extension(name: str) -> Any:
@@ -90,6 +129,14 @@ def _pim_api(connection: Connection) -> PimApi:
         wanted_scopes=_extension("settings").scopes,
         on_disconnected=_extension("storage").mark_disconnected,
     )
+
+
+def _require_schema() -> ResponseReturnValue | None:
+    """Every page waits for the database schema; /health reports on it instead."""
+    if request.endpoint in ("app.health", "static"):
+        return None
+    page = _extension("schema_gate").refusal()
+    return None if page is None else _error_response(page)
 
 
 @bp.get("/")
@@ -158,9 +205,10 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/health")
 def health() -> ResponseReturnValue:
-    if _extension("storage").is_available():
+    problem = _extension("schema_gate").health_problem()
+    if problem is None:
         return jsonify(status="ok")
-    return jsonify(status="unavailable", reason="the database does not answer"), 503
+    return jsonify(status="unavailable", reason=problem), 503
 
 
 def _error_response(page: flow.ErrorPage) -> ResponseReturnValue:

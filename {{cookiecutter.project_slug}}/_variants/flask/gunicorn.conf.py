@@ -1,0 +1,24 @@
+"""gunicorn's settings for this App: `gunicorn --config gunicorn.conf.py` in this folder.
+
+HOST and PORT choose the address (default 127.0.0.1:8000), WEB_CONCURRENCY the number of worker
+processes (default 1). Workers never create tables: run `alembic upgrade head` before starting.
+"""
+
+import os
+
+wsgi_app = "{{ cookiecutter.package_name }}.app:create_app()"
+
+_host, _port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]  # IPv6 in brackets
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+
+# Access log on stdout; each line names the worker (pid) that served the request. The App
+# redacts authorization codes and states from it.
+accesslog = "-"
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
+
+# X-Forwarded-* are read by the App itself, from the addresses in TRUSTED_PROXIES only.
+forwarded_allow_ips = ""
+
+# No management socket in the home folder (the image's user has none).
+control_socket_disable = True

@@ -1,0 +1,105 @@
+"""The database schema: Alembic's migrations create and change it; the App only checks it.
+
+Workers never create or alter tables: several starting at once would race each other. One
+`alembic upgrade head` per deployment brings the database to `SCHEMA_REVISION`;
+`python -m {{ cookiecutter.package_name }}` (one process) runs it itself before serving.
+"""
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import SQLAlchemyError
+
+from .flow import ErrorPage
+from .storage import Storage
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_REVISION = "0001"
+"""The migration the models match: the head of `migrations/versions` (a test keeps them equal)."""
+
+UPGRADE_COMMAND = "alembic upgrade head"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+DATABASE_UNAVAILABLE = ErrorPage(
+    503,
+    "The database does not answer",
+    "The App cannot reach its database right now. Nothing was changed.",
+    "Try again in a moment. If it persists, check DATABASE_URL and that the database is up.",
+)
+
+
+class SchemaError(Exception):
+    """The migrations cannot be run from here: the message says what to do instead."""
+
+
+def alembic_config(database_url: str, project_dir: Path = PROJECT_DIR) -> Config:
+    """The project's Alembic configuration (its alembic.ini), aimed at `database_url`."""
+    ini = project_dir / "alembic.ini"
+    if not ini.is_file():
+        raise SchemaError(
+            f"no alembic.ini in {project_dir}: run `{UPGRADE_COMMAND}` in the project folder"
+        )
+    config = Config(ini)
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade(database_url: str, project_dir: Path = PROJECT_DIR) -> None:
+    """Bring the database to the latest migration, like `alembic upgrade head`."""
+    command.upgrade(alembic_config(database_url, project_dir), "head")
+
+
+def current_revision(storage: Storage) -> str | None:
+    """The database's migration (None: no schema yet). Raises SQLAlchemyError if unreachable."""
+    with storage.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+class SchemaGate:
+    """Refuses requests until the database has this App's schema, then steps aside for good.
+
+    Until the schema is there, every request checks again, so the App serves as soon as
+    `alembic upgrade head` has run, without a restart.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._ready = False
+
+    def refusal(self) -> ErrorPage | None:
+        """The page to answer instead of serving, or None when the schema is this App's."""
+        if self._ready:
+            return None
+        try:
+            revision = current_revision(self._storage)
+        except SQLAlchemyError:
+            return DATABASE_UNAVAILABLE
+        if revision == SCHEMA_REVISION:
+            self._ready = True
+            return None
+        found = "has no tables yet" if revision is None else f"is at migration {revision}"
+        return ErrorPage(
+            503,
+            "The database is not ready",
+            f"The database {found}; this version of the App needs migration {SCHEMA_REVISION}.",
+            f"Run `{UPGRADE_COMMAND}` in the App's folder with the same DATABASE_URL, "
+            "then reload this page.",
+        )
+
+    def health_problem(self) -> str | None:
+        """Why /health answers 503, or None when the database answers with this App's schema."""
+        if not self._storage.is_available():
+            return "the database does not answer"
+        page = self.refusal()
+        return None if page is None else f"{page.message} Run `{UPGRADE_COMMAND}`."
+
+    def log_start_up(self) -> None:
+        """Say at start-up, once, what stands between the App and its first request."""
+        page = self.refusal()
+        if page is not None:
+            logger.warning("%s: %s %s", page.title, page.message, page.next_step)
