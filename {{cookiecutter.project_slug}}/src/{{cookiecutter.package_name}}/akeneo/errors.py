@@ -28,6 +28,10 @@ class PimUnreachable(AkeneoError):
 
 class PimTimeout(PimUnreachable):
     """The PIM did not answer in time."""
+
+
+class PimConnectTimeout(PimTimeout):
+    """The PIM did not accept the connection in time (nothing was sent: safe to try again)."""
 {%- if cookiecutter.openid_connect %}
 
 

@@ -1,19 +1,17 @@
 """`python -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT."""
 
-import os
-
 import uvicorn
 
 from .app import create_app
-from .settings import SettingsError
+from .settings import SettingsError, server_address
 
 
 def main() -> None:
     try:
+        host, port = server_address()
         app = create_app()
     except SettingsError as error:
         raise SystemExit(f"Cannot start: {error}") from None
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     uvicorn.run(app, host=host, port=port)
 
 

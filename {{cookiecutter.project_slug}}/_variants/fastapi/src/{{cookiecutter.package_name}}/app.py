@@ -4,7 +4,8 @@ Handlers are async; the database is used through `run_in_threadpool` so it never
 event loop, and PIMs are called with one `httpx.AsyncClient` opened and closed by the lifespan.
 """
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,15 +21,18 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from . import APP_NAME, USER_AGENT, flow
 from .akeneo.errors import AkeneoError
+from .akeneo.network import AddressPolicy, PimTransport
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
+from .headers import security_headers
 from .redaction import redact_access_logs
 from .settings import Settings, load_settings
 from .storage import Storage
 
 PACKAGE_DIR = Path(__file__).parent
+logger = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -38,20 +42,32 @@ def create_app(
 ) -> FastAPI:
     """Build the App. Tests pass a transport that stands in for the PIMs."""
     settings = settings or load_settings()
+    for warning in settings.startup_warnings:
+        logger.warning(warning)
     storage = Storage(settings.database_url, settings.token_encryption_keys)
+    transport = http_transport or PimTransport(
+        AddressPolicy(public_only=not settings.development, trusted_urls=settings.allowed_pim_urls)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(storage.create_schema)
         async with httpx.AsyncClient(
-            transport=http_transport,
+            transport=transport,
             timeout=settings.http_timeout,
             headers={"User-Agent": USER_AGENT},
         ) as http:
             app.state.http = http
             yield
 
-    app = FastAPI(title=APP_NAME, lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The schema lists every route: published in development only.
+    app = FastAPI(
+        title=APP_NAME,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.development else None,
+    )
     app.state.settings = settings
     app.state.storage = storage
 {%- if cookiecutter.openid_connect %}
@@ -72,6 +88,7 @@ def create_app(
         same_site="lax",
         https_only=not settings.development,
     )
+    app.middleware("http")(_add_security_headers)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.add_exception_handler(flow.AppError, _app_error)
@@ -136,7 +153,7 @@ async def callback(
         request.app.state.public_keys,
 {%- endif %}
     )
-    connection = await run(protocol, request.app.state.http)
+    connection = await run(protocol, request.app.state.http, api_max_bytes=settings.api_max_bytes)
     await run_in_threadpool(flow.remember_connection, request.session, storage, connection)
     return RedirectResponse("/", status_code=302)
 
@@ -147,13 +164,22 @@ async def logout(request: Request) -> RedirectResponse:
     return RedirectResponse("/", status_code=303)
 
 
-@router.get("/health")
+@router.api_route("/health", methods=["GET", "HEAD"])
 async def health(storage: StorageDependency) -> JSONResponse:
     if await run_in_threadpool(storage.is_available):
         return JSONResponse({"status": "ok"})
     return JSONResponse(
         {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
     )
+
+
+async def _add_security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in security_headers(request.url.path).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

@@ -1,5 +1,6 @@
 """The Flask web layer: routes, the session cookie and error pages. The logic lives in `flow`."""
 
+import logging
 from typing import Any
 
 import httpx
@@ -15,17 +16,22 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug import Response
 from werkzeug.exceptions import HTTPException
 
 from . import APP_NAME, USER_AGENT, flow
 from .akeneo.errors import AkeneoError
+from .akeneo.network import AddressPolicy, PimTransport
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
+from .headers import security_headers
 from .redaction import redact_access_logs
 from .settings import Settings, load_settings
 from .storage import Storage
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("app", __name__)
 
@@ -35,6 +41,8 @@ def create_app(
 ) -> Flask:
     """Build the App. Tests pass a transport that stands in for the PIMs."""
     settings = settings or load_settings()
+    for warning in settings.startup_warnings:
+        logger.warning(warning)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -48,7 +56,7 @@ def create_app(
         "settings": settings,
         "storage": storage,
         "http": httpx.Client(
-            transport=http_transport,
+            transport=http_transport or PimTransport(_address_policy(settings)),
             timeout=settings.http_timeout,
             headers={"User-Agent": USER_AGENT},
         ),
@@ -63,8 +71,22 @@ def create_app(
     app.register_error_handler(flow.AppError, lambda error: _error_response(error.page))
     app.register_error_handler(AkeneoError, lambda error: _error_response(flow.error_page(error)))
     app.register_error_handler(HTTPException, _http_error)
-    redact_access_logs("werkzeug")
+    app.after_request(_add_security_headers)
+    # The development server's and gunicorn's access logs (see README, Deploying).
+    redact_access_logs("werkzeug", "gunicorn.access")
     return app
+
+
+def _address_policy(settings: Settings) -> AddressPolicy:
+    return AddressPolicy(
+        public_only=not settings.development, trusted_urls=settings.allowed_pim_urls
+    )
+
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in security_headers(request.path).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _extension(name: str) -> Any:
@@ -103,7 +125,7 @@ def callback() -> ResponseReturnValue:
         _extension("public_keys"),
 {%- endif %}
     )
-    connection = run(protocol, _extension("http"))
+    connection = run(protocol, _extension("http"), api_max_bytes=_extension("settings").api_max_bytes)
     flow.remember_connection(session, _extension("storage"), connection)
     return redirect("/")
 
