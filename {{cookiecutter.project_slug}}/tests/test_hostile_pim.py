@@ -3,6 +3,7 @@ and outside development never dials a PIM host on a non-public address unless it
 """
 
 import dataclasses
+import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -34,6 +35,7 @@ from tests.hostile_pim import (
 )
 
 PIM_HOST = "pim.example.test"
+EMPTY_JSON = json_text("200 OK", b"{}")
 MakeBrowser = Callable[..., Browser]
 
 
@@ -41,8 +43,8 @@ MakeBrowser = Callable[..., Browser]
 def start_pim() -> Iterator[Callable[..., HostilePim]]:
     servers: list[HostilePim] = []
 
-    def start(answer: Answer = json_text("200 OK", b"{}"), **options: object) -> HostilePim:
-        server = HostilePim(answer, **options)  # type: ignore[arg-type]
+    def start(answer: Answer = EMPTY_JSON, tls: ssl.SSLContext | None = None) -> HostilePim:
+        server = HostilePim(answer, tls=tls)
         servers.append(server)
         return server
 
@@ -175,9 +177,11 @@ class Resolver:
         return self.addresses
 
 
-def production_transport(resolve: Resolver, *trusted: str, verify: object = True) -> PimTransport:
+def production_transport(
+    resolve: Resolver, *trusted: str, verify: ssl.SSLContext | bool = True
+) -> PimTransport:
     policy = AddressPolicy(public_only=True, trusted_urls=trusted, resolve=resolve)
-    return PimTransport(policy, verify=verify)  # type: ignore[arg-type]
+    return PimTransport(policy, verify=verify)
 
 
 @pytest.mark.parametrize(

@@ -269,9 +269,10 @@ def test_each_invalid_setting_is_named_in_its_error(
     ("database_url", "message"),
     [
         (
-            "postgresql+psycopg://app:s3cret-password@db/app",
-            "DATABASE_URL 'postgresql+psycopg://app:***@db/app' needs a database driver that is "
-            "not installed (for PostgreSQL: pip install -e '.[postgres]')",
+            "postgresql://app:s3cret-password@db/app",
+            "DATABASE_URL 'postgresql://app:***@db/app' needs a database driver that is "
+            "not installed (for PostgreSQL: pip install -e '.[postgres]' and a URL starting with "
+            "postgresql+psycopg://)",
         ),
         (
             "mystery://app:s3cret-password@db/app",

@@ -153,6 +153,25 @@ def test_after_rotation_new_tokens_are_written_with_the_new_key(
         make_storage(KEY_A).get_connection(PIM_A)
 
 
+def test_the_sqlite_file_is_created_readable_by_its_owner_only(
+    make_storage: MakeStorage, database: Path
+) -> None:
+    assert not database.exists()
+
+    make_storage(KEY_A).create_schema()
+
+    assert database.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_existing_sqlite_file_keeps_its_mode(make_storage: MakeStorage, database: Path) -> None:
+    database.touch()
+    database.chmod(0o640)
+
+    make_storage(KEY_A).create_schema()
+
+    assert database.stat().st_mode & 0o777 == 0o640
+
+
 def test_the_database_is_available(storage: Storage) -> None:
     assert storage.is_available() is True
 

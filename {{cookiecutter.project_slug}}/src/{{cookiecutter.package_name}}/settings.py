@@ -204,7 +204,8 @@ def _database_url(raw: str) -> str:
     except ImportError:
         raise SettingsError(
             f"DATABASE_URL {shown!r} needs a database driver that is not installed "
-            "(for PostgreSQL: pip install -e '.[postgres]')"
+            "(for PostgreSQL: pip install -e '.[postgres]' and a URL starting with "
+            "postgresql+psycopg://)"
         ) from None
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         folder = Path(url.database).parent
