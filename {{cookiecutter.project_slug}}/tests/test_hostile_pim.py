@@ -82,9 +82,7 @@ def open_app(fast_settings: Settings) -> Iterator[MakeBrowser]:
 
 
 def fake_pim_at(url: str) -> FakePim:
-    return FakePim(
-        url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, callback_url=CALLBACK_URL
-    )
+    return FakePim(url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, callback_url=CALLBACK_URL)
 
 
 def connect_timed(browser: Browser, pim: FakePim) -> tuple[Page, float]:

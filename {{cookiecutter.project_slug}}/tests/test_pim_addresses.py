@@ -65,3 +65,13 @@ def test_loopback_stays_usable_in_development(make_browser, settings: Settings) 
     page = make_browser(settings).get("/activate", {"pim_url": "http://127.0.0.1:8081"})
 
     assert page.status == 302
+
+
+def test_an_empty_allow_list_in_production_is_warned_about_at_start_up(
+    make_browser, production: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_browser(production)
+
+    [warning] = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert "AKENEO_ALLOWED_PIM_URLS is empty" in warning.getMessage()
+    assert "https://*.cloud.akeneo.com" in warning.getMessage()

@@ -131,9 +131,9 @@ def write_env(folder: Path, *lines: str) -> None:
             "Cannot start: DATABASE_URL: the folder 'missing-folder' of the SQLite file",
         ),
         (
-            ["DATABASE_URL=postgresql://app:s3cret-password@db/app"],
+            ["DATABASE_URL=mssql+pymssql://app:s3cret-password@db/app"],
             {},
-            "Cannot start: DATABASE_URL 'postgresql://app:***@db/app' needs a database driver",
+            "Cannot start: DATABASE_URL 'mssql+pymssql://app:***@db/app' needs a database driver",
         ),
         (["HTTP_TIMEOUT=1e-9"], {}, "Cannot start: HTTP_TIMEOUT must be between 1 and 120"),
         (
@@ -142,7 +142,7 @@ def write_env(folder: Path, *lines: str) -> None:
             "Cannot start: AKENEO_SCOPES: the scopes asked for take",
         ),
     ],
-    ids=["secret-key", "port", "sqlite-folder", "postgres-driver", "timeout", "scopes"],
+    ids=["secret-key", "port", "sqlite-folder", "missing-driver", "timeout", "scopes"],
 )
 def test_the_app_refuses_to_start_with_one_line_naming_the_setting(
     tmp_path: Path, env: list[str], environ: dict[str, str], expected: str

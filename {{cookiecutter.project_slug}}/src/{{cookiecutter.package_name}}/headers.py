@@ -2,8 +2,7 @@
 
 # No inline script or style anywhere: pages load only the App's own stylesheet.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 STATIC_PREFIX = "/static/"
 

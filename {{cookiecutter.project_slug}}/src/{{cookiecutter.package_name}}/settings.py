@@ -187,10 +187,8 @@ def _database_url(raw: str) -> str:
     # Messages show the URL with its password hidden, or not at all when it does not parse.
     try:
         url = make_url(raw.strip())
-    except ArgumentError:
-        raise SettingsError(
-            "DATABASE_URL is not a database URL (e.g. sqlite:///app.db)"
-        ) from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise SettingsError("DATABASE_URL is not a database URL (e.g. sqlite:///app.db)") from None
     shown = url.render_as_string(hide_password=True)
     try:
         dialect = url.get_dialect()

@@ -161,8 +161,6 @@ class PimNetworkBackend(httpcore.NetworkBackend):
         raise failure
 
 
-
-
 class PimTransport(httpx.HTTPTransport):
     """httpx's HTTP transport, connecting through `PimNetworkBackend`.
 
@@ -233,8 +231,6 @@ class PimNetworkBackend(httpcore.AsyncNetworkBackend):
                 continue
             return _DeadlineStream(stream)
         raise failure
-
-
 
 
 class PimTransport(httpx.AsyncHTTPTransport):

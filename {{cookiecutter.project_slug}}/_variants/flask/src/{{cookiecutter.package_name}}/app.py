@@ -125,7 +125,9 @@ def callback() -> ResponseReturnValue:
         _extension("public_keys"),
 {%- endif %}
     )
-    connection = run(protocol, _extension("http"), api_max_bytes=_extension("settings").api_max_bytes)
+    connection = run(
+        protocol, _extension("http"), api_max_bytes=_extension("settings").api_max_bytes
+    )
     flow.remember_connection(session, _extension("storage"), connection)
     return redirect("/")
 
