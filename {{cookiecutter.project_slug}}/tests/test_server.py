@@ -161,13 +161,13 @@ def test_the_app_refuses_to_start_with_one_line_naming_the_setting(
 
 def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: int) -> None:
     write_env(tmp_path, "AKENEO_CLIENT_ID=id", "AKENEO_CLIENT_SECRET=secret")
-    log_file = tmp_path / "access.log"
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AKENEO_")},
         "PYTHONPATH": str(PROJECT / "src"),
     }
 {%- if cookiecutter.framework == "flask" %}
     # The command of README.md, Deploying, with its access log written to a file.
+    log_file = tmp_path / "access.log"
     command = [
         sys.executable,
         "-m",
