@@ -111,10 +111,12 @@ def load_settings(
     )
     scope = " ".join(settings.requested_scopes)
     if len(scope) > MAX_SCOPE_LENGTH:
-        added = " with openid email profile" if settings.requested_scopes != settings.scopes else ""
         raise SettingsError(
-            f"AKENEO_SCOPES: the scopes asked for take {len(scope)} characters{added}; "
-            f"the PIM refuses more than {MAX_SCOPE_LENGTH}"
+            f"AKENEO_SCOPES: the scopes asked for take {len(scope)} characters"
+{%- if cookiecutter.openid_connect %}
+            f"{' with openid email profile' if settings.openid_connect else ''}"
+{%- endif %}
+            f"; the PIM refuses more than {MAX_SCOPE_LENGTH}"
         )
     return settings
 
