@@ -28,6 +28,7 @@ VARIABLES = {
     "APP_ENV": "development (http on localhost allowed) or production (https only).",
     "HTTP_TIMEOUT": "Seconds to wait for a PIM before giving up.",
     "TRUSTED_PROXIES": "Proxy addresses or networks whose X-Forwarded-Proto/-For are believed.",
+    "PIM_API_MAX_BYTES": "Largest PIM API answer read, in bytes once decompressed.",
 }
 # Left empty in the tracked .env.example: secrets, and what is this installation's own.
 NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
@@ -60,6 +61,7 @@ def settings() -> dict[str, str]:
         "APP_ENV": "development",
         "HTTP_TIMEOUT": "10",
         "TRUSTED_PROXIES": "",
+        "PIM_API_MAX_BYTES": "10000000",
     }
     if not ANSWERS["openid_connect"]:
         del values["AKENEO_OPENID_CONNECT"]

@@ -8,10 +8,10 @@ in the current folder). Code that migrates programmatically (`schema.upgrade`) p
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import create_engine, make_url, pool, text
 
 from {{ cookiecutter.package_name }}.settings import SettingsError, load_database_url
-from {{ cookiecutter.package_name }}.storage import Base
+from {{ cookiecutter.package_name }}.storage import Base, create_private_sqlite_file
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -42,7 +42,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(database_url(), poolclass=pool.NullPool)
+    url = make_url(database_url())
+    create_private_sqlite_file(url)
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -88,7 +88,7 @@ def test_the_channels_of_every_page_are_shown(
     }
 
 
-def test_every_request_to_the_pim_has_the_configured_timeout(
+def test_every_request_to_the_pim_has_a_timeout_within_the_configured_one(
     browser: Browser, pim_a: FakePim, settings: Settings
 ) -> None:
     browser.connect(pim_a)
@@ -97,9 +97,10 @@ def test_every_request_to_the_pim_has_the_configured_timeout(
     sent_by_the_app = [r for r in pim_a.requests if r.url.path != AUTHORIZE_PATH]
     assert {r.url.path for r in sent_by_the_app} >= {TOKEN_PATH, CHANNELS_PATH}
     for request in sent_by_the_app:
-        assert request.extensions["timeout"] == {
-            phase: settings.http_timeout for phase in ("connect", "read", "write", "pool")
-        }, request.url.path
+        # What is left of the call's one deadline: never none, never more than HTTP_TIMEOUT.
+        timeouts = request.extensions["timeout"]
+        assert set(timeouts) == {"connect", "read", "write", "pool"}, request.url.path
+        assert all(0 < value <= settings.http_timeout for value in timeouts.values())
 
 
 def test_without_a_connection_the_page_says_how_to_connect(

@@ -306,7 +306,7 @@ def test_a_missing_scope_carries_the_pims_message_and_the_scopes_not_granted(
         ([service_unavailable()] * 3, PimBusy, "HTTP 503"),
         ([httpx.Response(500, json={"code": 500})], PimBadResponse, "HTTP 500"),
         ([httpx.Response(200, text="<html>")], PimBadResponse, "not JSON"),
-        ([httpx.Response(200, text="[" * 100_000)], PimBadResponse, "not JSON"),
+        ([httpx.Response(200, text="[" * 100_000)], PimBadResponse, "nested over 64 levels"),
         ([httpx.Response(200, json=["a"])], PimBadResponse, "not an object"),
         ([httpx.Response(401, text="no")], PimDisconnected, "refused the App's access token"),
         ([httpx.Response(403, text="no")], MissingScope, "a scope is missing"),

@@ -5,6 +5,10 @@ import pytest
 from {{ cookiecutter.package_name }}.akeneo.pim_url import (
     MAX_LENGTH,
     InvalidPimUrl,
+    has_public_host,
+    is_allowed,
+    is_public_address,
+    normalize_allow_list_entry,
     normalize_pim_url,
 )
 
@@ -146,3 +150,121 @@ def test_a_host_name_of_exactly_63_character_labels_is_accepted() -> None:
     host = ".".join(["a" * 63, "b" * 63, "example", "com"])
 
     assert normalize_pim_url(f"https://{host}", allow_http_loopback=False) == f"https://{host}"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://2130706433",
+        "https://127.1",
+        "https://0x7f000001",
+        "https://0x7f.0.0.1",
+        "https://0177.0.0.1",
+        "https://127.0.0.01",
+        "https://1.2.3.4.5",
+        "https://pim.example.123",
+    ],
+)
+def test_a_number_spelled_otherwise_than_dotted_decimal_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidPimUrl, match="host is a number"):
+        normalize_pim_url(raw, allow_http_loopback=True)
+
+
+@pytest.mark.parametrize("raw", ["https://[::1%lo]", "https://[fe80::1%25eth0]:8443"])
+def test_an_ipv6_zone_id_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidPimUrl, match="zone id"):
+        normalize_pim_url(raw, allow_http_loopback=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://*.Cloud.Akeneo.com/", "https://*.cloud.akeneo.com"),
+        ("https://*.example.com:8443", "https://*.example.com:8443"),
+        ("https://pim.example.com", "https://pim.example.com"),
+    ],
+)
+def test_allow_list_entries_are_urls_or_one_label_patterns(raw: str, expected: str) -> None:
+    assert normalize_allow_list_entry(raw, allow_http_loopback=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("https://*.com", "a pattern must be *. followed by a domain"),
+        ("https://*.example.com/path", "path"),
+        ("http://*.example.com", "https"),
+        ("https://*.10.0.0.1", "number"),
+        ("https://*", "host"),
+        ("https://a.*.example.com", "host"),
+    ],
+)
+def test_a_malformed_pattern_is_refused(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidPimUrl, match=reason.replace("*", "[*]")):
+        normalize_allow_list_entry(raw, allow_http_loopback=False)
+
+
+ALLOW_LIST = ("https://*.cloud.akeneo.com", "https://pim.example.com", "https://*.example.org:8443")
+
+
+@pytest.mark.parametrize(
+    ("pim_url", "allowed"),
+    [
+        ("https://my-pim.cloud.akeneo.com", True),
+        ("https://pim.example.com", True),
+        ("https://a.example.org:8443", True),
+        ("https://cloud.akeneo.com", False),
+        ("https://a.b.cloud.akeneo.com", False),
+        ("https://evil-cloud.akeneo.com", False),
+        ("https://my-pim.cloud.akeneo.com.evil.com", False),
+        ("https://my-pim.cloud.akeneo.com:8443", False),
+        ("https://a.example.org", False),
+        ("https://other.example.com", False),
+    ],
+)
+def test_the_allow_list_matches_exact_urls_and_one_label_patterns(
+    pim_url: str, allowed: bool
+) -> None:
+    assert is_allowed(pim_url, ALLOW_LIST) is allowed
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.0.0.1", False),
+        ("172.16.5.4", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:8.8.8.8", True),
+        ("2002:7f00:1::", False),
+        ("64:ff9b::a00:1", False),
+    ],
+)
+def test_only_globally_routable_unicast_addresses_are_public(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    ("pim_url", "public"),
+    [
+        ("https://pim.example.com", True),
+        ("https://8.8.8.8", True),
+        ("https://localhost", False),
+        ("https://app.localhost", False),
+        ("https://127.0.0.1:8443", False),
+        ("https://[::1]", False),
+        ("https://10.0.0.1", False),
+    ],
+)
+def test_a_host_spelled_as_a_private_address_is_not_public(pim_url: str, public: bool) -> None:
+    assert has_public_host(pim_url) is public

@@ -10,11 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from {{ cookiecutter.package_name }}.schema import upgrade
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.fake_pim import FakePim, serve
 
@@ -27,7 +29,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_up(url: str, server: subprocess.Popen[str]) -> None:
+def wait_until_up(url: str, server: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -114,12 +116,98 @@ def test_the_app_connects_a_pim_over_real_http(
     assert token.encode() not in (tmp_path / "app.db").read_bytes()
 
 
-def test_the_app_refuses_to_start_with_a_broken_setting(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("SECRET_KEY=short\n")
+def write_env(folder: Path, *lines: str) -> None:
+    settings = [f"SECRET_KEY={'s' * 40}", f"TOKEN_ENCRYPTION_KEYS={Fernet.generate_key().decode()}"]
+    (folder / ".env").write_text("\n".join([*settings, *lines]) + "\n")
 
-    server = start_app(tmp_path, free_port())
+
+@pytest.mark.parametrize(
+    ("env", "environ", "expected"),
+    [
+        (["SECRET_KEY=short"], {}, "Cannot start: SECRET_KEY must be set"),
+        ([], {"PORT": "abc"}, "Cannot start: PORT must be a number from 1 to 65535, not 'abc'"),
+        (
+            ["DATABASE_URL=sqlite:///missing-folder/app.db"],
+            {},
+            "Cannot start: DATABASE_URL: the folder 'missing-folder' of the SQLite file",
+        ),
+        (
+            ["DATABASE_URL=mssql+pymssql://app:s3cret-password@db/app"],
+            {},
+            "Cannot start: DATABASE_URL 'mssql+pymssql://app:***@db/app' needs a database driver",
+        ),
+        (["HTTP_TIMEOUT=1e-9"], {}, "Cannot start: HTTP_TIMEOUT must be between 1 and 120"),
+        (
+            [f"AKENEO_SCOPES={'read_products ' * 80}"],
+            {},
+            "Cannot start: AKENEO_SCOPES: the scopes asked for take",
+        ),
+    ],
+    ids=["secret-key", "port", "sqlite-folder", "missing-driver", "timeout", "scopes"],
+)
+def test_the_app_refuses_to_start_with_one_line_naming_the_setting(
+    tmp_path: Path, env: list[str], environ: dict[str, str], expected: str
+) -> None:
+    write_env(tmp_path, *env)
+    server = start_app(tmp_path, free_port(), **environ)
+
     _, errors = server.communicate(timeout=30)
 
     assert server.returncode == 1
-    assert "Cannot start: SECRET_KEY must be set" in errors
+    assert errors.strip().startswith(expected)
+    assert len(errors.strip().splitlines()) == 1
     assert "Traceback" not in errors
+    assert "s3cret-password" not in errors
+
+
+def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: int) -> None:
+    write_env(tmp_path, "AKENEO_CLIENT_ID=id", "AKENEO_CLIENT_SECRET=secret")
+    upgrade(f"sqlite:///{tmp_path / 'app.db'}")  # production workers never migrate
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AKENEO_")},
+        "PYTHONPATH": str(PROJECT / "src"),
+        "HOST": "127.0.0.1",
+        "PORT": str(app_port),
+    }
+    # The production command of README.md, Deploying; the access log goes to standard output.
+{%- if cookiecutter.framework == "flask" %}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(PROJECT / "gunicorn.conf.py"),
+    ]
+{%- else %}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "{{ cookiecutter.package_name }}.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(app_port),
+        "--no-proxy-headers",
+        "--log-config",
+        str(PROJECT / "logging.json"),
+    ]
+{%- endif %}
+    server = subprocess.Popen(
+        command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    app_url = f"http://127.0.0.1:{app_port}"
+    try:
+        wait_until_up(f"{app_url}/health", server)
+        callback = httpx.get(
+            f"{app_url}/callback", params={"code": "SECRET-CODE", "state": "SECRET-STATE"}
+        )
+    finally:
+        server.terminate()
+        output, errors = server.communicate(timeout=10)
+    written = output + errors
+    assert callback.status_code == 403
+    assert b"/callback?code=[redacted]&state=[redacted]" in written
+    assert b"SECRET-CODE" not in written
+    assert b"SECRET-STATE" not in written

@@ -1,5 +1,6 @@
 """Settings from the environment and `.env`: values, precedence, and one clear error per mistake."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from {{ cookiecutter.package_name }}.settings import (
     SettingsError,
     load_database_url,
     load_settings,
+    server_address,
 )
 
 SECRET_KEY = "s" * 32
@@ -28,15 +30,16 @@ def load(no_env_file: Path, **values: str) -> Settings:
     return load_settings({**VALID, **values}, env_file=no_env_file)
 
 
-def test_settings_come_from_the_given_environment(no_env_file: Path) -> None:
+def test_settings_come_from_the_given_environment(no_env_file: Path, tmp_path: Path) -> None:
     settings = load(
         no_env_file,
         AKENEO_CLIENT_ID=" the-client-id ",
         AKENEO_CLIENT_SECRET="the-client-secret",
         AKENEO_SCOPES="read_products  read_channel_settings",
-        DATABASE_URL="postgresql+psycopg://app:password@db/app",
+        DATABASE_URL=f"sqlite:///{tmp_path}/data.db",
         APP_ENV="production",
         HTTP_TIMEOUT="2.5",
+        PIM_API_MAX_BYTES="20000000",
         TOKEN_ENCRYPTION_KEYS=f"{KEY_B}, {KEY_A}",
     )
 
@@ -45,10 +48,11 @@ def test_settings_come_from_the_given_environment(no_env_file: Path) -> None:
     assert settings.scopes == ("read_products", "read_channel_settings")
     assert settings.secret_key == SECRET_KEY
     assert settings.token_encryption_keys == (KEY_B, KEY_A)
-    assert settings.database_url == "postgresql+psycopg://app:password@db/app"
+    assert settings.database_url == f"sqlite:///{tmp_path}/data.db"
     assert settings.environment == "production"
     assert settings.development is False
     assert settings.http_timeout == 2.5
+    assert settings.api_max_bytes == 20_000_000
     assert settings.missing_credentials == []
 
 
@@ -59,6 +63,7 @@ def test_defaults_apply_to_what_is_not_set(no_env_file: Path) -> None:
     assert settings.development is True
     assert settings.database_url == "sqlite:///app.db"
     assert settings.http_timeout == 10.0
+    assert settings.api_max_bytes == 10_000_000
     assert settings.allowed_pim_urls == ()
     assert settings.scopes == ()
 {%- if cookiecutter.openid_connect %}
@@ -155,6 +160,7 @@ def test_the_process_environment_is_the_default(
         "APP_ENV",
         "HTTP_TIMEOUT",
         "TRUSTED_PROXIES",
+        "PIM_API_MAX_BYTES",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -192,16 +198,34 @@ def test_empty_credentials_are_listed_not_raised(
         ({"TOKEN_ENCRYPTION_KEYS": "not-a-key"}, "TOKEN_ENCRYPTION_KEYS: key number 1 is not"),
         ({"TOKEN_ENCRYPTION_KEYS": f"{KEY_A},{KEY_B[:-2]}"}, "TOKEN_ENCRYPTION_KEYS: key number 2"),
         ({"TOKEN_ENCRYPTION_KEYS": f"{KEY_A} {KEY_B} x"}, "TOKEN_ENCRYPTION_KEYS: key number 3"),
-        ({"DATABASE_URL": "not a url"}, "DATABASE_URL 'not a url' is not a database URL"),
-        ({"DATABASE_URL": ""}, "DATABASE_URL '' is not a database URL"),
-        ({"DATABASE_URL": "foo://bar"}, "DATABASE_URL 'foo://bar' names a database this App"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a database URL"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL is not a database URL"),
+        ({"DATABASE_URL": "foo://bar"}, "DATABASE_URL 'foo://bar' names a database type"),
+        (
+            {"DATABASE_URL": "sqlite:////nonexistent-folder/app.db"},
+            "DATABASE_URL: the folder '/nonexistent-folder' of the SQLite file does not exist",
+        ),
         ({"HTTP_TIMEOUT": "ten"}, "HTTP_TIMEOUT must be a number of seconds, not 'ten'"),
         ({"HTTP_TIMEOUT": ""}, "HTTP_TIMEOUT must be a number of seconds"),
-        ({"HTTP_TIMEOUT": "0"}, "HTTP_TIMEOUT must be between 0 and 120 seconds, not '0'"),
-        ({"HTTP_TIMEOUT": "-1"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
-        ({"HTTP_TIMEOUT": "120.5"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
-        ({"HTTP_TIMEOUT": "nan"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
-        ({"HTTP_TIMEOUT": "inf"}, "HTTP_TIMEOUT must be between 0 and 120 seconds"),
+        ({"HTTP_TIMEOUT": "0"}, "HTTP_TIMEOUT must be between 1 and 120 seconds, not '0'"),
+        ({"HTTP_TIMEOUT": "1e-9"}, "HTTP_TIMEOUT must be between 1 and 120 seconds, not '1e-9'"),
+        ({"HTTP_TIMEOUT": "0.5"}, "HTTP_TIMEOUT must be between 1 and 120 seconds"),
+        ({"HTTP_TIMEOUT": "-1"}, "HTTP_TIMEOUT must be between 1 and 120 seconds"),
+        ({"HTTP_TIMEOUT": "120.5"}, "HTTP_TIMEOUT must be between 1 and 120 seconds"),
+        ({"HTTP_TIMEOUT": "nan"}, "HTTP_TIMEOUT must be between 1 and 120 seconds"),
+        ({"HTTP_TIMEOUT": "inf"}, "HTTP_TIMEOUT must be between 1 and 120 seconds"),
+        ({"PIM_API_MAX_BYTES": "ten"}, "PIM_API_MAX_BYTES must be a number of bytes from"),
+        ({"PIM_API_MAX_BYTES": "99999"}, "PIM_API_MAX_BYTES must be a number of bytes from"),
+        ({"PIM_API_MAX_BYTES": "-1"}, "PIM_API_MAX_BYTES must be a number of bytes from"),
+        ({"AKENEO_SCOPES": "read_products " * 72}, "AKENEO_SCOPES: the scopes asked for take"),
+        (
+            {"AKENEO_ALLOWED_PIM_URLS": "https://*.com"},
+            "AKENEO_ALLOWED_PIM_URLS: 'https://*.com' is not allowed: a pattern must be",
+        ),
+        (
+            {"AKENEO_ALLOWED_PIM_URLS": "https://pim.*.example.com"},
+            "AKENEO_ALLOWED_PIM_URLS: 'https://pim.*.example.com' is not allowed",
+        ),
         ({"TRUSTED_PROXIES": "proxy.internal"}, "TRUSTED_PROXIES: 'proxy.internal' is not an IP"),
         ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES: '10.0.0.0/33' is not an IP"),
         (
@@ -234,13 +258,22 @@ def test_empty_credentials_are_listed_not_raised(
         "database-url-malformed",
         "database-url-empty",
         "database-url-unknown-dialect",
+        "sqlite-file-in-a-missing-folder",
         "timeout-not-a-number",
         "timeout-empty",
         "timeout-zero",
+        "timeout-a-nanosecond",
+        "timeout-half-a-second",
         "timeout-negative",
         "timeout-too-long",
         "timeout-nan",
         "timeout-infinite",
+        "api-max-bytes-not-a-number",
+        "api-max-bytes-too-small",
+        "api-max-bytes-negative",
+        "scopes-over-1000-characters",
+        "allow-list-pattern-too-broad",
+        "allow-list-wildcard-inside",
         "trusted-proxy-name",
         "trusted-proxy-bad-network",
         "allowed-pim-url-not-http",
@@ -258,6 +291,59 @@ def test_each_invalid_setting_is_named_in_its_error(
         load(no_env_file, **values)
 
     assert message in str(invalid.value)
+
+
+@pytest.mark.parametrize(
+    ("database_url", "message"),
+    [
+        (
+            "postgresql://app:s3cret-password@db/app",
+            "DATABASE_URL 'postgresql://app:***@db/app' needs a database driver that is "
+            "not installed (for PostgreSQL: pip install -e '.[postgres]' and a URL starting with "
+            "postgresql+psycopg://)",
+        ),
+        (
+            "mystery://app:s3cret-password@db/app",
+            "DATABASE_URL 'mystery://app:***@db/app' names a database type this App does not know",
+        ),
+        ("postgresql://app:s3cret-password@db:port/app", "DATABASE_URL is not a database URL"),
+    ],
+    ids=["driver-not-installed", "unknown-database-type", "unreadable-url"],
+)
+def test_a_refused_database_url_never_shows_its_password(
+    no_env_file: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, message: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the driver were not installed
+    with pytest.raises(SettingsError) as refused:
+        load(no_env_file, DATABASE_URL=database_url)
+
+    assert message in str(refused.value)
+    assert "s3cret-password" not in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_scopes_of_1000_characters_are_accepted(no_env_file: Path) -> None:
+{%- if cookiecutter.openid_connect %}
+    scopes = "s" * (1000 - len(" openid email profile"))
+{%- else %}
+    scopes = "s" * 1000
+{%- endif %}
+    settings = load(no_env_file, AKENEO_SCOPES=scopes)
+
+    assert len(" ".join(settings.requested_scopes)) == 1000
+
+
+def test_the_server_address_defaults_to_loopback_port_8000() -> None:
+    assert server_address({}) == ("127.0.0.1", 8000)
+    assert server_address({"HOST": "0.0.0.0", "PORT": "8080"}) == ("0.0.0.0", 8080)
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "65536", "-1", "80.5"])
+def test_a_port_that_is_not_a_port_is_named_in_its_error(port: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        server_address({"PORT": port})
+
+    assert str(refused.value) == f"PORT must be a number from 1 to 65535, not {port!r}"
 
 
 def test_a_missing_secret_key_is_named_even_without_a_value(no_env_file: Path) -> None:
@@ -281,7 +367,7 @@ def test_app_env_is_trimmed_and_defaults_to_development(
     assert load(no_env_file, APP_ENV=app_env).environment == environment
 
 
-@pytest.mark.parametrize("timeout", ["120", "0.5", " 30 "])
+@pytest.mark.parametrize("timeout", ["120", "1", " 30 ", "2.5"])
 def test_a_timeout_in_range_is_accepted(no_env_file: Path, timeout: str) -> None:
     assert load(no_env_file, HTTP_TIMEOUT=timeout).http_timeout == float(timeout)
 
@@ -298,6 +384,33 @@ def test_allowed_pim_urls_are_normalised(no_env_file: Path) -> None:
         "https://pim-b.example.com",
         "https://pim-c.example.com:8443",
     )
+
+
+def test_allow_list_patterns_are_normalised(no_env_file: Path) -> None:
+    settings = load(
+        no_env_file,
+        AKENEO_ALLOWED_PIM_URLS="https://*.Cloud.Akeneo.com/ https://*.example.com:8443",
+    )
+
+    assert settings.allowed_pim_urls == ("https://*.cloud.akeneo.com", "https://*.example.com:8443")
+
+
+def test_an_empty_allow_list_in_production_is_warned_about(no_env_file: Path) -> None:
+    [warning] = load(no_env_file, APP_ENV="production").startup_warnings
+
+    assert "AKENEO_ALLOWED_PIM_URLS is empty" in warning
+    assert "https://*.cloud.akeneo.com" in warning
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{}, {"APP_ENV": "production", "AKENEO_ALLOWED_PIM_URLS": "https://*.cloud.akeneo.com"}],
+    ids=["development", "production-with-allow-list"],
+)
+def test_no_warning_when_the_allow_list_is_set_or_in_development(
+    no_env_file: Path, values: dict[str, str]
+) -> None:
+    assert load(no_env_file, **values).startup_warnings == []
 
 
 def test_http_on_loopback_is_allowed_in_development(no_env_file: Path) -> None:

@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }}.akeneo.exchange import Connection
 {%- if cookiecutter.openid_connect %}
 from {{ cookiecutter.package_name }}.akeneo.openid import Identity
 {%- endif %}
+from {{ cookiecutter.package_name }}.schema import upgrade
 from {{ cookiecutter.package_name }}.storage import Storage
 from tests.databases import sql
 
@@ -293,3 +294,21 @@ def test_an_unknown_user_is_none(storage: Storage) -> None:
     assert known is not None
     assert storage.get_user(known + 1) is None
 {%- endif %}
+
+
+def test_migrating_creates_the_sqlite_file_readable_by_its_owner_only(tmp_path: Path) -> None:
+    database = tmp_path / "private.db"
+
+    upgrade(f"sqlite:///{database}")
+
+    assert database.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_existing_sqlite_file_keeps_its_mode(tmp_path: Path) -> None:
+    database = tmp_path / "shared.db"
+    database.touch()
+    database.chmod(0o640)
+
+    upgrade(f"sqlite:///{database}")
+
+    assert database.stat().st_mode & 0o777 == 0o640

@@ -1,19 +1,32 @@
-"""Sending a protocol's requests: retries on 429/503, typed errors, the client's headers."""
+"""Sending a protocol's requests: bounded answers, one deadline, retries, typed errors, headers."""
 
 {% if cookiecutter.framework == "fastapi" -%}
 import asyncio
 {% endif -%}
+import gzip
 import json
+import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Generator
 
 import httpx
 import pytest
 
 from {{ cookiecutter.package_name }} import USER_AGENT
-from {{ cookiecutter.package_name }}.akeneo.errors import PimTimeout, PimUnreachable
+from {{ cookiecutter.package_name }}.akeneo.errors import (
+    PimBadResponse,
+    PimConnectTimeout,
+    PimTimeout,
+    PimUnreachable,
+)
 from {{ cookiecutter.package_name }}.akeneo.transport import (
+    BACKOFF_SECONDS,
+    MAX_ANSWER_BYTES,
     MAX_ATTEMPTS,
+    MAX_JSON_DEPTH,
     MAX_RETRY_DELAY,
+    json_depth_exceeds,
     retry_delay,
     run,
     send,
@@ -26,10 +39,13 @@ HEADERS = {"User-Agent": USER_AGENT}
 {%- if cookiecutter.framework == "flask" %}
 
 
-def send_with(handler: Handler, request: httpx.Request) -> httpx.Response:
+def send_with(
+    handler: Handler, request: httpx.Request, timeout: float = 10, **options: int
+) -> httpx.Response:
     """Send `request` with the App's transport, through a client whose PIM is `handler`."""
-    with httpx.Client(transport=httpx.MockTransport(handler), headers=HEADERS) as client:
-        return send(client, request)
+    transport = httpx.MockTransport(handler)
+    with httpx.Client(transport=transport, headers=HEADERS, timeout=timeout) as client:
+        return send(client, request, **options)
 
 
 def run_with(handler: Handler, protocol: Protocol) -> object:
@@ -38,13 +54,17 @@ def run_with(handler: Handler, protocol: Protocol) -> object:
 {%- else %}
 
 
-def send_with(handler: Handler, request: httpx.Request) -> httpx.Response:
+def send_with(
+    handler: Handler, request: httpx.Request, timeout: float = 10, **options: int
+) -> httpx.Response:
     """Send `request` with the App's transport, through a client whose PIM is `handler`."""
 
     async def sending() -> httpx.Response:
         transport = httpx.MockTransport(handler)
-        async with httpx.AsyncClient(transport=transport, headers=HEADERS) as client:
-            return await send(client, request)
+        async with httpx.AsyncClient(
+            transport=transport, headers=HEADERS, timeout=timeout
+        ) as client:
+            return await send(client, request, **options)
 
     return asyncio.run(sending())
 
@@ -82,7 +102,7 @@ def test_a_response_that_is_not_busy_is_final(status: int) -> None:
 
 @pytest.mark.parametrize(
     ("retry_after", "delay"),
-    [("0", 0.0), ("1", 1.0), ("2.5", 2.5), (" 3 ", 3.0), ("10", 10.0)],
+    [("0", 0.0), ("1", 1.0), ("2.5", 2.5), (" 3 ", 3.0)],
 )
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_is_honoured(status: int, retry_after: str, delay: float) -> None:
@@ -91,11 +111,12 @@ def test_retry_after_is_honoured(status: int, retry_after: str, delay: float) ->
     assert retry_delay(response, 0) == delay
 
 
-@pytest.mark.parametrize("retry_after", ["11", "3600", "inf"])
-def test_retry_after_is_capped(retry_after: str) -> None:
+@pytest.mark.parametrize("retry_after", ["3.5", "10", "3600", "inf"])
+def test_a_retry_after_longer_than_a_browser_should_wait_is_final(retry_after: str) -> None:
     response = httpx.Response(429, headers={"Retry-After": retry_after})
 
-    assert retry_delay(response, 0) == MAX_RETRY_DELAY
+    assert float(retry_after) > MAX_RETRY_DELAY
+    assert retry_delay(response, 0) is None
 
 
 @pytest.mark.parametrize(
@@ -121,7 +142,8 @@ def test_without_a_usable_retry_after_the_backoff_is_exponential_and_bounded(
     delay = retry_delay(httpx.Response(503, headers=headers), attempt)
 
     assert delay is not None
-    assert 2**attempt <= delay <= min(2**attempt + 1, MAX_RETRY_DELAY)
+    lowest = BACKOFF_SECONDS * 2**attempt
+    assert lowest <= delay <= min(lowest + BACKOFF_SECONDS, MAX_RETRY_DELAY)
 
 
 @pytest.mark.parametrize("status", [429, 503])
@@ -164,7 +186,7 @@ def test_a_pim_busy_on_every_attempt_gets_its_last_answer() -> None:
     ("failure", "error", "message"),
     [
         (httpx.ReadTimeout("timed out"), PimTimeout, "pim.example.test did not answer in time"),
-        (httpx.ConnectTimeout("timed out"), PimTimeout, "did not answer in time"),
+        (httpx.ConnectTimeout("timed out"), PimConnectTimeout, "did not answer in time"),
         (httpx.ConnectError("refused"), PimUnreachable, "pim.example.test could not be reached"),
         (httpx.RemoteProtocolError("closed"), PimUnreachable, "could not be reached"),
     ],
@@ -232,3 +254,200 @@ def test_run_lets_a_transport_failure_out_of_the_protocol() -> None:
 
     with pytest.raises(PimUnreachable, match="could not be reached"):
         run_with(failing, protocol())
+
+
+def token_request() -> httpx.Request:
+    return httpx.Request("POST", f"{PIM_URL}/connect/apps/v1/oauth2/token", data={"code": "c"})
+
+
+def test_a_connection_timeout_of_a_get_is_tried_again() -> None:
+    received: list[httpx.Request] = []
+
+    def slow_to_accept_once(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        if len(received) == 1:
+            raise httpx.ConnectTimeout("timed out")
+        return httpx.Response(200, json={"items": []})
+
+    response = send_with(slow_to_accept_once, channels_request())
+
+    assert response.json() == {"items": []}
+    assert len(received) == 2
+
+
+def test_a_get_that_never_connects_is_tried_a_bounded_number_of_times() -> None:
+    received: list[httpx.Request] = []
+
+    def never_accepting(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        raise httpx.ConnectTimeout("timed out")
+
+    with pytest.raises(PimTimeout, match="did not answer in time"):
+        send_with(never_accepting, channels_request())
+
+    assert len(received) == MAX_ATTEMPTS
+
+
+def test_a_post_whose_connection_timed_out_is_not_sent_again() -> None:
+    received: list[httpx.Request] = []
+
+    def never_accepting(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        raise httpx.ConnectTimeout("timed out")
+
+    with pytest.raises(PimConnectTimeout):
+        send_with(never_accepting, token_request())
+
+    assert len(received) == 1
+
+
+def test_a_wait_that_would_end_after_the_deadline_is_not_waited() -> None:
+    handler, received = answers(
+        httpx.Response(503, headers={"Retry-After": "2"}),
+        httpx.Response(200, json={}),
+    )
+    started = time.monotonic()
+
+    response = send_with(handler, channels_request(), timeout=1)
+
+    assert time.monotonic() - started < 0.5
+    assert response.status_code == 503
+    assert len(received) == 1
+
+
+def test_each_attempt_gets_the_time_left_before_the_deadline() -> None:
+    timeouts: list[dict[str, float]] = []
+
+    def busy_then_ok(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"])
+        if len(timeouts) == 1:
+            return httpx.Response(503, headers={"Retry-After": "0.5"})
+        return httpx.Response(200, json={})
+
+    send_with(busy_then_ok, channels_request(), timeout=2)
+
+    first, second = timeouts
+    assert set(first) == {"connect", "read", "write", "pool"}
+    assert 1.9 < first["read"] <= 2
+    assert second["read"] < 1.5  # half a second of Retry-After was spent
+
+
+def test_the_app_asks_for_the_encodings_it_decodes() -> None:
+    handler, received = answers(httpx.Response(200, json={}))
+
+    send_with(handler, channels_request())
+
+    assert received[0].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    "compress",
+    [gzip.compress, zlib.compress],
+    ids=["gzip", "deflate"],
+)
+def test_a_compressed_answer_is_decoded(compress: Callable[[bytes], bytes]) -> None:
+    encoding = "gzip" if compress is gzip.compress else "deflate"
+    body = json.dumps({"items": ["a"] * 100}).encode()
+    handler, _ = answers(
+        httpx.Response(200, headers={"Content-Encoding": encoding}, content=compress(body))
+    )
+
+    response = send_with(handler, channels_request())
+
+    assert response.json() == {"items": ["a"] * 100}
+    assert "Content-Encoding" not in response.headers
+
+
+def test_a_token_answer_over_the_cap_is_refused() -> None:
+    handler, _ = answers(httpx.Response(200, content=b" " * (MAX_ANSWER_BYTES + 1)))
+
+    with pytest.raises(PimBadResponse, match=f"larger than {MAX_ANSWER_BYTES} bytes"):
+        send_with(handler, token_request())
+
+
+def test_a_token_answer_at_the_cap_is_read() -> None:
+    body = b"{}" + b" " * (MAX_ANSWER_BYTES - 2)
+    handler, _ = answers(httpx.Response(200, content=body))
+
+    assert send_with(handler, token_request()).content == body
+
+
+def test_api_answers_have_their_own_configurable_cap() -> None:
+    body = json.dumps({"items": ["x" * 1000] * 1000}).encode()  # about 1 MB
+    handler, _ = answers(httpx.Response(200, content=body), httpx.Response(200, content=body))
+
+    assert send_with(handler, channels_request()).content == body
+    with pytest.raises(PimBadResponse, match="larger than 500000 bytes"):
+        send_with(handler, channels_request(), api_max_bytes=500_000)
+
+
+def test_a_compression_bomb_is_refused_without_inflating_it() -> None:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    megabyte = bytes(1024 * 1024)
+    bomb = b"".join(compressor.compress(megabyte) for _ in range(100)) + compressor.flush()
+    # A raw stream: httpx would inflate `content=` when building the response.
+    raw = httpx.ByteStream(bomb)
+    handler, _ = answers(httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=raw))
+    tracemalloc.start()
+
+    try:
+        with pytest.raises(PimBadResponse, match=f"larger than {MAX_ANSWER_BYTES} bytes"):
+            send_with(handler, token_request())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert len(bomb) < 200 * 1024  # 100 MB once inflated
+    assert peak < 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "message"),
+    [
+        ({"Content-Encoding": "br"}, b"{}", "unknown encoding: 'br'"),
+        ({"Content-Encoding": "gzip"}, b"not gzip at all", "compressed answer is corrupt"),
+        ({"Content-Encoding": "gzip"}, gzip.compress(b'{"a": 1}')[:-4], "truncated"),
+    ],
+    ids=["unknown-encoding", "corrupt", "truncated"],
+)
+def test_an_unreadable_encoding_is_a_bad_answer(
+    headers: dict[str, str], content: bytes, message: str
+) -> None:
+    raw = httpx.ByteStream(content)
+    handler, _ = answers(httpx.Response(200, headers=headers, stream=raw))
+
+    with pytest.raises(PimBadResponse, match=message):
+        send_with(handler, token_request())
+
+
+def test_an_answer_nested_too_deep_is_refused_before_parsing() -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    handler, _ = answers(httpx.Response(200, content=body))
+
+    with pytest.raises(PimBadResponse, match=f"nested over {MAX_JSON_DEPTH} levels deep"):
+        send_with(handler, token_request())
+
+
+@pytest.mark.parametrize(
+    ("content", "too_deep"),
+    [
+        (b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, False),
+        (b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), True),
+        (b'{"a": {"b": [1, {"c": 2}]}}', False),
+        (b'{"text": "' + b"[" * 1000 + b'"}', False),
+        (b'{"text": "\\\\"' + b"{" * 100, True),
+        (b'{"quote": "\\"[[[["}', False),
+        (b"<html>not json</html>", False),
+    ],
+    ids=[
+        "at-the-limit",
+        "over-the-limit",
+        "ordinary",
+        "brackets-in-a-string",
+        "escaped-backslash-ends-a-string",
+        "escaped-quote-inside-a-string",
+        "not-json",
+    ],
+)
+def test_json_depth_counts_brackets_outside_strings(content: bytes, too_deep: bool) -> None:
+    assert json_depth_exceeds(content, MAX_JSON_DEPTH) is too_deep

@@ -32,7 +32,7 @@ from .akeneo.oauth import build_authorize_url, new_state
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
-from .akeneo.pim_url import normalize_pim_url
+from .akeneo.pim_url import has_public_host, is_allowed, normalize_pim_url
 from .akeneo.scopes import missing_scopes
 from .settings import Settings
 {%- if cookiecutter.openid_connect %}
@@ -379,10 +379,15 @@ def error_page(error: AkeneoError) -> ErrorPage:
 
 def _allowed_pim_url(raw_pim_url: str, settings: Settings) -> str:
     pim_url = normalize_pim_url(raw_pim_url, allow_http_loopback=settings.development)
-    if settings.allowed_pim_urls and pim_url not in settings.allowed_pim_urls:
+    if settings.allowed_pim_urls and not is_allowed(pim_url, settings.allowed_pim_urls):
         raise InvalidPimUrl(
             f"{pim_url} is not one of the PIMs this App serves (AKENEO_ALLOWED_PIM_URLS)"
         )
+    # Only a PIM listed exactly may be on a private address (an on-premise PIM); host names
+    # are checked again for the address dialled, on every call.
+    listed = pim_url in settings.allowed_pim_urls
+    if not settings.development and not listed and not has_public_host(pim_url):
+        raise InvalidPimUrl("the URL's host is not a public address")
     return pim_url
 
 

@@ -13,9 +13,14 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from .akeneo.pim_url import InvalidPimUrl, normalize_pim_url
+from .akeneo.oauth import MAX_SCOPE_LENGTH
+from .akeneo.pim_url import InvalidPimUrl, normalize_allow_list_entry
+from .akeneo.transport import DEFAULT_API_MAX_BYTES
 
 ENVIRONMENTS = ("development", "production")
+MIN_HTTP_TIMEOUT, MAX_HTTP_TIMEOUT = 1.0, 120.0
+MIN_API_MAX_BYTES, MAX_API_MAX_BYTES = 100_000, 1_000_000_000
+RECOMMENDED_ALLOW_LIST = "https://*.cloud.akeneo.com"
 
 
 class SettingsError(Exception):
@@ -37,6 +42,7 @@ class Settings:
     environment: str = "development"
     http_timeout: float = 10.0
     trusted_proxies: tuple[str, ...] = ()
+    api_max_bytes: int = DEFAULT_API_MAX_BYTES
 
     @property
     def development(self) -> bool:
@@ -61,6 +67,16 @@ class Settings:
 {%- endif %}
         return self.scopes
 
+    @property
+    def startup_warnings(self) -> list[str]:
+        """What to log at start-up: valid settings that an operator should still review."""
+        if self.development or self.allowed_pim_urls:
+            return []
+        return [
+            "AKENEO_ALLOWED_PIM_URLS is empty: any PIM on a public address may connect to this "
+            f"App. For an App published to Akeneo's cloud PIMs, set it to {RECOMMENDED_ALLOW_LIST}"
+        ]
+
 
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = None
@@ -77,7 +93,7 @@ def load_settings(
         )
     development = environment == "development"
 
-    return Settings(
+    settings = Settings(
         client_id=values.get("AKENEO_CLIENT_ID", "").strip(),
         client_secret=values.get("AKENEO_CLIENT_SECRET", "").strip(),
         allowed_pim_urls=_pim_urls(values.get("AKENEO_ALLOWED_PIM_URLS", ""), development),
@@ -91,7 +107,29 @@ def load_settings(
         environment=environment,
         http_timeout=_http_timeout(values.get("HTTP_TIMEOUT", "10")),
         trusted_proxies=_trusted_proxies(values.get("TRUSTED_PROXIES", "")),
+        api_max_bytes=_api_max_bytes(values.get("PIM_API_MAX_BYTES", str(DEFAULT_API_MAX_BYTES))),
     )
+    scope = " ".join(settings.requested_scopes)
+    if len(scope) > MAX_SCOPE_LENGTH:
+        raise SettingsError(
+            f"AKENEO_SCOPES: the scopes asked for take {len(scope)} characters"
+{%- if cookiecutter.openid_connect %}
+            f"{' with openid email profile' if settings.openid_connect else ''}"
+{%- endif %}
+            f"; the PIM refuses more than {MAX_SCOPE_LENGTH}"
+        )
+    return settings
+
+
+def server_address(environ: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """`HOST` and `PORT` for the development server (default 127.0.0.1:8000)."""
+    values = os.environ if environ is None else environ
+    host = values.get("HOST", "").strip() or "127.0.0.1"
+    raw_port = values.get("PORT", "").strip() or "8000"
+    port = int(raw_port) if raw_port.isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"PORT must be a number from 1 to 65535, not {raw_port!r}")
+    return host, port
 
 
 def load_database_url(
@@ -112,7 +150,7 @@ def _pim_urls(raw: str, development: bool) -> tuple[str, ...]:
     urls = []
     for url in raw.replace(",", " ").split():
         try:
-            urls.append(normalize_pim_url(url, allow_http_loopback=development))
+            urls.append(normalize_allow_list_entry(url, allow_http_loopback=development))
         except InvalidPimUrl as error:
             raise SettingsError(
                 f"AKENEO_ALLOWED_PIM_URLS: {url!r} is not allowed: {error}"
@@ -162,17 +200,33 @@ def _fernet_keys(raw: str) -> tuple[str, ...]:
 
 
 def _database_url(raw: str) -> str:
+    # Messages show the URL with its password hidden, or not at all when it does not parse.
     try:
-        make_url(raw.strip()).get_dialect()
-    except (NoSuchModuleError, ImportError) as error:  # before ArgumentError, its base class
+        url = make_url(raw.strip())
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise SettingsError("DATABASE_URL is not a database URL (e.g. sqlite:///app.db)") from None
+    shown = url.render_as_string(hide_password=True)
+    try:
+        dialect = url.get_dialect()
+    except NoSuchModuleError:
         raise SettingsError(
-            f"DATABASE_URL {raw!r} names a database this App cannot use: {error} "
-            "(for PostgreSQL: pip install -e '.[postgres]')"
+            f"DATABASE_URL {shown!r} names a database type this App does not know "
+            "(use sqlite:///app.db or postgresql+psycopg://...)"
         ) from None
-    except ArgumentError:
+    try:
+        dialect.import_dbapi()
+    except ImportError:
         raise SettingsError(
-            f"DATABASE_URL {raw!r} is not a database URL (e.g. sqlite:///app.db)"
+            f"DATABASE_URL {shown!r} needs a database driver that is not installed "
+            "(for PostgreSQL: pip install -e '.[postgres]' and a URL starting with "
+            "postgresql+psycopg://)"
         ) from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            raise SettingsError(
+                f"DATABASE_URL: the folder {str(folder)!r} of the SQLite file does not exist"
+            )
     return raw.strip()
 
 
@@ -181,8 +235,11 @@ def _http_timeout(raw: str) -> float:
         timeout = float(raw)
     except ValueError:
         raise SettingsError(f"HTTP_TIMEOUT must be a number of seconds, not {raw!r}") from None
-    if not 0 < timeout <= 120:
-        raise SettingsError(f"HTTP_TIMEOUT must be between 0 and 120 seconds, not {raw!r}")
+    if not MIN_HTTP_TIMEOUT <= timeout <= MAX_HTTP_TIMEOUT:
+        raise SettingsError(
+            f"HTTP_TIMEOUT must be between {MIN_HTTP_TIMEOUT:g} and {MAX_HTTP_TIMEOUT:g} "
+            f"seconds, not {raw!r}"
+        )
     return timeout
 
 
@@ -196,3 +253,14 @@ def _trusted_proxies(raw: str) -> tuple[str, ...]:
                 f"TRUSTED_PROXIES: {entry!r} is not an IP address or network (e.g. 10.0.0.0/8)"
             ) from None
     return tuple(networks)
+
+
+def _api_max_bytes(raw: str) -> int:
+    value = raw.strip().replace("_", "")
+    size = int(value) if value.isdigit() else 0
+    if not MIN_API_MAX_BYTES <= size <= MAX_API_MAX_BYTES:
+        raise SettingsError(
+            f"PIM_API_MAX_BYTES must be a number of bytes from {MIN_API_MAX_BYTES} to "
+            f"{MAX_API_MAX_BYTES}, not {raw!r}"
+        )
+    return size

@@ -3,6 +3,7 @@
 Users are keyed by `(pim_url, sub)`: the PIM's pairwise identifier, never by name or email.
 {% endif %}"""
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,9 +19,11 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 {%- else %}
 from sqlalchemy import DateTime, MetaData, String, Text, create_engine, select, text
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 {%- endif %}
 
@@ -202,6 +205,16 @@ class Storage:
         session.flush()
         return row.id
 {%- endif %}
+
+
+def create_private_sqlite_file(url: URL) -> None:
+    """Create a SQLite database file readable by its owner only (SQLite would use 0644)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    try:
+        os.close(os.open(url.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return  # it exists already, or SQLite says why it cannot be created
 
 
 def _utc(moment: datetime) -> datetime:

@@ -58,6 +58,10 @@ class PimNotFound(AkeneoError):
 
 class PimBusy(AkeneoError):
     """The PIM still answered 429 or 503 after the App waited and tried again."""
+
+
+class PimConnectTimeout(PimTimeout):
+    """The PIM did not accept the connection in time (nothing was sent: safe to try again)."""
 {%- if cookiecutter.openid_connect %}
 
 

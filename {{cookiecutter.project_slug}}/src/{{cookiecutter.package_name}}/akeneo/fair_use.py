@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import httpx
 
-from .transport import send
+from .transport import DEFAULT_API_MAX_BYTES, send
 
 T = TypeVar("T")
 
@@ -51,13 +51,15 @@ def run_fairly(
     protocol: Generator[httpx.Request, httpx.Response, T],
     client: httpx.Client,
     fair_use: FairUse,
+    *,
+    api_max_bytes: int = DEFAULT_API_MAX_BYTES,
 ) -> T:
     """Drive `protocol` like `transport.run`, each call holding a slot of its PIM."""
     try:
         request = next(protocol)
         while True:
             with fair_use.slot(request.url):
-                response = send(client, request)
+                response = send(client, request, api_max_bytes=api_max_bytes)
             request = protocol.send(response)
     except StopIteration as finished:
         result: T = finished.value
@@ -78,13 +80,15 @@ async def run_fairly(
     protocol: Generator[httpx.Request, httpx.Response, T],
     client: httpx.AsyncClient,
     fair_use: FairUse,
+    *,
+    api_max_bytes: int = DEFAULT_API_MAX_BYTES,
 ) -> T:
     """Drive `protocol` like `transport.run`, each call holding a slot of its PIM."""
     try:
         request = next(protocol)
         while True:
             async with fair_use.slot(request.url):
-                response = await send(client, request)
+                response = await send(client, request, api_max_bytes=api_max_bytes)
             request = protocol.send(response)
     except StopIteration as finished:
         result: T = finished.value

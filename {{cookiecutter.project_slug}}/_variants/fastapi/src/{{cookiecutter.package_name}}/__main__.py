@@ -4,18 +4,17 @@ One process, so it migrates the database itself first (`alembic upgrade head`). 
 servers run several workers and never migrate: see "Deploying" in README.md.
 """
 
-import os
-
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema
 from .app import create_app
-from .settings import SettingsError, load_settings
+from .settings import SettingsError, load_settings, server_address
 
 
 def main() -> None:
     try:
+        host, port = server_address()
         settings = load_settings()
         schema.upgrade(settings.database_url)
         app = create_app(settings)
@@ -24,7 +23,6 @@ def main() -> None:
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         raise SystemExit(f"Cannot start: the database cannot be migrated: {reason}") from None
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     # Forwarded headers count only from TRUSTED_PROXIES, which the App itself applies.
     uvicorn.run(app, host=host, port=port, proxy_headers=False)
 

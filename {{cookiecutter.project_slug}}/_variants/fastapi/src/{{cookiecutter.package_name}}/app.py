@@ -4,7 +4,8 @@ Handlers are async; the database is used through `run_in_threadpool` so it never
 event loop, and PIMs are called with one `httpx.AsyncClient` opened and closed by the lifespan.
 """
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,16 +28,19 @@ from .akeneo.client import PimApi
 from .akeneo.errors import AkeneoError
 from .akeneo.exchange import Connection
 from .akeneo.fair_use import FairUse
+from .akeneo.network import AddressPolicy, PimTransport
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
+from .headers import security_headers
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
 from .storage import Storage
 
 PACKAGE_DIR = Path(__file__).parent
+logger = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -46,21 +50,33 @@ def create_app(
 ) -> FastAPI:
     """Build the App. Tests pass a transport that stands in for the PIMs."""
     settings = settings or load_settings()
+    for warning in settings.startup_warnings:
+        logger.warning(warning)
     storage = Storage(settings.database_url, settings.token_encryption_keys)
     schema_gate = SchemaGate(storage)
+    transport = http_transport or PimTransport(
+        AddressPolicy(public_only=not settings.development, trusted_urls=settings.allowed_pim_urls)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(schema_gate.log_start_up)
         async with httpx.AsyncClient(
-            transport=http_transport,
+            transport=transport,
             timeout=settings.http_timeout,
             headers={"User-Agent": USER_AGENT},
         ) as http:
             app.state.http = http
             yield
 
-    app = FastAPI(title=APP_NAME, lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The schema lists every route: published in development only.
+    app = FastAPI(
+        title=APP_NAME,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.development else None,
+    )
     app.state.settings = settings
     app.state.storage = storage
     app.state.fair_use = FairUse()
@@ -82,6 +98,7 @@ def create_app(
         secret_key=settings.secret_key,
         always_secure=not settings.development,
     )
+    app.middleware("http")(_add_security_headers)
     if settings.trusted_proxies:
         # Outermost: the scheme and client it sets from a trusted proxy's headers are what the
         # session cookie and the page URLs see. Other peers' forwarded headers are ignored.
@@ -187,7 +204,7 @@ async def callback(
         request.app.state.public_keys,
 {%- endif %}
     )
-    connection = await run(protocol, request.app.state.http)
+    connection = await run(protocol, request.app.state.http, api_max_bytes=settings.api_max_bytes)
     await run_in_threadpool(flow.remember_connection, request.session, storage, connection)
     return RedirectResponse("/", status_code=302)
 
@@ -223,7 +240,7 @@ async def logout(request: Request) -> RedirectResponse:
     return RedirectResponse("/", status_code=303)
 
 
-@router.get("/health")
+@router.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
 async def health(request: Request) -> JSONResponse:
     gate: SchemaGate = request.app.state.schema_gate
     problem = await run_in_threadpool(gate.health_problem)
@@ -241,6 +258,7 @@ def _pim_api(
         fair_use=request.app.state.fair_use,
         wanted_scopes=settings.scopes,
         on_disconnected=storage.mark_disconnected,
+        api_max_bytes=settings.api_max_bytes,
     )
 
 
@@ -264,6 +282,15 @@ async def _form(request: Request) -> dict[str, str]:
     for name, value in parse_qsl(body.decode(errors="replace")):
         fields.setdefault(name, value)  # the first value of a repeated field
     return fields
+
+
+async def _add_security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in security_headers(request.url.path).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

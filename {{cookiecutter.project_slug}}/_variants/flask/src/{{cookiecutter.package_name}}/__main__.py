@@ -4,17 +4,16 @@ One process, so it migrates the database itself first (`alembic upgrade head`). 
 servers run several workers and never migrate: see "Deploying" in README.md.
 """
 
-import os
-
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema
 from .app import create_app
-from .settings import SettingsError, load_settings
+from .settings import SettingsError, load_settings, server_address
 
 
 def main() -> None:
     try:
+        host, port = server_address()
         settings = load_settings()
         schema.upgrade(settings.database_url)
         app = create_app(settings)
@@ -23,7 +22,6 @@ def main() -> None:
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         raise SystemExit(f"Cannot start: the database cannot be migrated: {reason}") from None
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     app.run(host=host, port=port)
 
 

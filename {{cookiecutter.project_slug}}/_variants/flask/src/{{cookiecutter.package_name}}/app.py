@@ -1,6 +1,7 @@
 """The Flask web layer: routes, the session cookie and error pages. The logic lives in `flow`."""
 
 import ipaddress
+import logging
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
+from werkzeug import Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -26,14 +28,18 @@ from .akeneo.client import PimApi
 from .akeneo.errors import AkeneoError
 from .akeneo.exchange import Connection
 from .akeneo.fair_use import FairUse
+from .akeneo.network import AddressPolicy, PimTransport
 {%- if cookiecutter.openid_connect %}
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
+from .headers import security_headers
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
 from .storage import Storage
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("app", __name__)
 
@@ -43,6 +49,8 @@ def create_app(
 ) -> Flask:
     """Build the App. Tests pass a transport that stands in for the PIMs."""
     settings = settings or load_settings()
+    for warning in settings.startup_warnings:
+        logger.warning(warning)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -61,7 +69,7 @@ def create_app(
         "storage": storage,
         "schema_gate": schema_gate,
         "http": httpx.Client(
-            transport=http_transport,
+            transport=http_transport or PimTransport(_address_policy(settings)),
             timeout=settings.http_timeout,
             headers={"User-Agent": USER_AGENT},
         ),
@@ -79,10 +87,24 @@ def create_app(
     app.register_error_handler(AkeneoError, lambda error: _error_response(flow.error_page(error)))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, lambda _: _error_response(DATABASE_UNAVAILABLE))
+    app.after_request(_add_security_headers)
+    # The development server's and gunicorn's access logs (see README, Deploying).
     redact_access_logs("werkzeug", "gunicorn.access")
     if settings.trusted_proxies:
         _trust_forwarded_headers(app, settings.trusted_proxies)
     return app
+
+
+def _address_policy(settings: Settings) -> AddressPolicy:
+    return AddressPolicy(
+        public_only=not settings.development, trusted_urls=settings.allowed_pim_urls
+    )
+
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in security_headers(request.path).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 class _SessionCookie(SecureCookieSessionInterface):
@@ -128,6 +150,7 @@ def _pim_api(connection: Connection) -> PimApi:
         fair_use=_extension("fair_use"),
         wanted_scopes=_extension("settings").scopes,
         on_disconnected=_extension("storage").mark_disconnected,
+        api_max_bytes=_extension("settings").api_max_bytes,
     )
 
 
@@ -171,7 +194,9 @@ def callback() -> ResponseReturnValue:
         _extension("public_keys"),
 {%- endif %}
     )
-    connection = run(protocol, _extension("http"))
+    connection = run(
+        protocol, _extension("http"), api_max_bytes=_extension("settings").api_max_bytes
+    )
     flow.remember_connection(session, _extension("storage"), connection)
     return redirect("/")
 

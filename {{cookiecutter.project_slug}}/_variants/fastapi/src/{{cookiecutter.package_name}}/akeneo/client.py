@@ -15,6 +15,7 @@ from .errors import MissingScope, PimDisconnected
 from .exchange import Connection
 from .fair_use import FairUse, run_fairly
 from .scopes import missing_scopes
+from .transport import DEFAULT_API_MAX_BYTES
 
 T = TypeVar("T")
 
@@ -35,11 +36,13 @@ class PimApi:
         fair_use: FairUse,
         wanted_scopes: tuple[str, ...] = (),
         on_disconnected: Callable[[Connection], object],
+        api_max_bytes: int = DEFAULT_API_MAX_BYTES,
     ) -> None:
         self._connection = connection
         self._http = http
         self._fair_use = fair_use
         self._on_disconnected = on_disconnected
+        self._api_max_bytes = api_max_bytes
         self.missing_scopes = missing_scopes(wanted_scopes, connection.scopes)
 
     @property
@@ -63,7 +66,9 @@ class PimApi:
 
     async def _run(self, protocol: Generator[httpx.Request, httpx.Response, T]) -> T:
         try:
-            return await run_fairly(protocol, self._http, self._fair_use)
+            return await run_fairly(
+                protocol, self._http, self._fair_use, api_max_bytes=self._api_max_bytes
+            )
         except PimDisconnected:
             # Storage is synchronous: keep it off the event loop.
             await asyncio.to_thread(self._on_disconnected, self._connection)

@@ -14,6 +14,7 @@ from .errors import MissingScope, PimDisconnected
 from .exchange import Connection
 from .fair_use import FairUse, run_fairly
 from .scopes import missing_scopes
+from .transport import DEFAULT_API_MAX_BYTES
 
 T = TypeVar("T")
 
@@ -34,11 +35,13 @@ class PimApi:
         fair_use: FairUse,
         wanted_scopes: tuple[str, ...] = (),
         on_disconnected: Callable[[Connection], object],
+        api_max_bytes: int = DEFAULT_API_MAX_BYTES,
     ) -> None:
         self._connection = connection
         self._http = http
         self._fair_use = fair_use
         self._on_disconnected = on_disconnected
+        self._api_max_bytes = api_max_bytes
         self.missing_scopes = missing_scopes(wanted_scopes, connection.scopes)
 
     @property
@@ -62,7 +65,9 @@ class PimApi:
 
     def _run(self, protocol: Generator[httpx.Request, httpx.Response, T]) -> T:
         try:
-            return run_fairly(protocol, self._http, self._fair_use)
+            return run_fairly(
+                protocol, self._http, self._fair_use, api_max_bytes=self._api_max_bytes
+            )
         except PimDisconnected:
             self._on_disconnected(self._connection)
             raise

@@ -1,0 +1,101 @@
+"""Every answer carries protective headers; pages are never stored; the schema stays private."""
+
+import dataclasses
+
+import pytest
+
+from {{ cookiecutter.package_name }}.headers import CONTENT_SECURITY_POLICY
+from {{ cookiecutter.package_name }}.settings import Settings
+from tests.conftest import Browser
+from tests.fake_pim import FakePim
+{%- if cookiecutter.framework == "flask" %}
+
+Headers = dict[str, str]
+
+
+def headers_of(browser: Browser, method: str, path: str) -> tuple[int, Headers]:
+    response = browser._client.open(path, method=method)
+    return response.status_code, dict(response.headers)
+{%- else %}
+
+Headers = dict[str, str]
+
+
+def headers_of(browser: Browser, method: str, path: str) -> tuple[int, Headers]:
+    browser._client.cookies = browser._cookies
+    response = browser._client.request(method, path)
+    return response.status_code, dict(response.headers)
+{%- endif %}
+
+
+def lower(headers: Headers) -> Headers:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/activate?pim_url=https://pim-a.example.test", "/callback", "/no-such-page", "/health"],
+)
+def test_every_answer_forbids_framing_sniffing_referrers_and_storing(
+    browser: Browser, path: str
+) -> None:
+    _, headers = headers_of(browser, "GET", path)
+
+    headers = lower(headers)
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src" not in headers["content-security-policy"]  # default-src 'none'
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["cache-control"] == "no-store"
+
+
+def test_the_page_of_a_connected_pim_is_not_stored(browser: Browser, pim_a: FakePim) -> None:
+    browser.connect(pim_a)
+
+    status, headers = headers_of(browser, "GET", "/")
+
+    assert status == 200
+    assert lower(headers)["cache-control"] == "no-store"
+
+
+def test_the_stylesheet_may_be_cached_but_not_sniffed(browser: Browser) -> None:
+    status, headers = headers_of(browser, "GET", "/static/style.css")
+
+    assert status == 200
+    assert lower(headers).get("cache-control") != "no-store"
+    assert lower(headers)["x-content-type-options"] == "nosniff"
+
+
+def test_pages_have_no_inline_script_or_style(browser: Browser, pim_a: FakePim) -> None:
+    pages = [browser.get("/").text, browser.get("/no-such-page").text]
+    browser.connect(pim_a)
+    pages.append(browser.get("/").text)
+
+    for text in pages:
+        assert "<script" not in text
+        assert "<style" not in text
+        assert "style=" not in text
+
+
+def test_health_answers_head(browser: Browser) -> None:
+    status, headers = headers_of(browser, "HEAD", "/health")
+
+    assert status == 200
+    assert lower(headers)["content-type"].startswith("application/json")
+
+
+def test_no_schema_is_published_in_production(make_browser, settings: Settings) -> None:
+    browser = make_browser(dataclasses.replace(settings, environment="production"))
+
+    assert browser.get("/openapi.json").status == 404
+{%- if cookiecutter.framework == "fastapi" %}
+
+
+def test_the_schema_is_published_in_development(browser: Browser) -> None:
+    page = browser.get("/openapi.json")
+
+    assert page.status == 200
+    assert '"/activate"' in page.text
+{%- endif %}
