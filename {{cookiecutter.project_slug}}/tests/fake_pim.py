@@ -701,4 +701,3 @@ def serve(
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-pim", daemon=True).start()
     return server
-

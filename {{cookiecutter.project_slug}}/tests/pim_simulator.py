@@ -103,10 +103,10 @@ class PimSimulator:
         if pim.connected:
             status = _status("connected", "Connected")
             about = f"{name} is connected to this PIM. Open it to use it."
-            actions = (
-                f'<a class="button" href="{_e(self.open_app_url)}">Open app</a>'
-                + self._form(DISCONNECT_PATH, '<button class="secondary">Disconnect</button>')
+            disconnect = self._form(
+                DISCONNECT_PATH, '<button class="secondary">Disconnect</button>'
             )
+            actions = f'<a class="button" href="{_e(self.open_app_url)}">Open app</a>{disconnect}'
         else:
             if pim.disconnected:
                 status = _status("disconnected", "Disconnected")
