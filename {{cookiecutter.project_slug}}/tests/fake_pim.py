@@ -10,15 +10,11 @@ The REST API the App calls with its token: the paginated channels list, the scop
 request, and the 401, 403, 429 and 503 answers with the PIM's own bodies.
 
 Use it in-process through ``httpx.Client(transport=pim_transport(pim))`` (or ``AsyncClient``),
-or over real HTTP on loopback with ``serve()`` or::
-
-    python -m tests.fake_pim --port 8081 --client-id ID --client-secret SECRET \\
-        --callback-url http://127.0.0.1:8000/callback
-
-Over HTTP, ``POST /_fake/revoke`` disconnects the App, as a PIM user would in the PIM.
+or over real HTTP on loopback with ``serve()``, where ``POST /_fake/revoke`` disconnects the
+App as a PIM user would. ``pim_simulator.py`` adds the PIM's browser pages around it: the App
+Store card, the consent screen, Disconnect (``python -m tests.pim_simulator``).
 """
 
-import argparse
 import asyncio
 import base64
 import copy
@@ -314,31 +310,55 @@ class FakePim:
         return handler(request)
 
     def _authorize(self, request: httpx.Request) -> httpx.Response:
-        """The consent screen: validate the request, record the consent, redirect with a code.
+        """The consent screen, accepted at once: redirect to the callback with a code.
 
         Errors show a PIM screen (HTTP 400 HTML): the App's callback never gets ``error=``.
-        Unknown scopes are silently dropped; ``redirect_uri`` is ignored.
         """
-        params = request.url.params
+        error = self.authorization_error(request.url.params)
+        if error is not None:
+            return _error_screen(error)
+        return httpx.Response(302, headers={"Location": self.consent(request.url.params)})
+
+    def authorization_error(self, params: httpx.QueryParams) -> str | None:
+        """What the PIM's error screen says about an authorization request; None if valid."""
         client_id = params.get("client_id", "")
         if not client_id:
-            return _error_screen("The client_id is missing.")
+            return "The client_id is missing."
         if client_id != self.client_id:
-            return _error_screen("The client_id is not valid: no App is registered with it.")
+            return "The client_id is not valid: no App is registered with it."
         if params.get("response_type") != "code":
-            return _error_screen('The response_type must be "code".')
-        scope = params.get("scope", "")
-        if len(scope) > MAX_SCOPE_LENGTH:
-            return _error_screen(f"The scope is too long ({MAX_SCOPE_LENGTH} characters at most).")
-        granted = frozenset(scope.split()) & KNOWN_SCOPES - self.withheld_scopes
+            return 'The response_type must be "code".'
+        if len(params.get("scope", "")) > MAX_SCOPE_LENGTH:
+            return f"The scope is too long ({MAX_SCOPE_LENGTH} characters at most)."
+        return None
+
+    def granted_scopes(self, params: httpx.QueryParams) -> frozenset[str]:
+        """What the user grants: the requested scopes the PIM knows, less the withheld ones."""
+        return frozenset(params.get("scope", "").split()) & KNOWN_SCOPES - self.withheld_scopes
+
+    def consent(self, params: httpx.QueryParams) -> str:
+        """Record ``self.user``'s consent to a valid authorization request; return the callback.
+
+        The callback URL carries a fresh code and the request's ``state`` unchanged.
+        Unknown scopes are silently dropped; ``redirect_uri`` is ignored.
+        """
         code = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
-        self._codes[code] = _Consent(granted, replace(self.user), self.now())
+        self._codes[code] = _Consent(self.granted_scopes(params), replace(self.user), self.now())
         query = {"code": code}
         if "state" in params:
             query["state"] = params["state"]
         separator = "&" if "?" in self.callback_url else "?"
-        location = f"{self.callback_url}{separator}{urlencode(query)}"
-        return httpx.Response(302, headers={"Location": location})
+        return f"{self.callback_url}{separator}{urlencode(query)}"
+
+    @property
+    def connected(self) -> bool:
+        """Whether the App holds a working token (it connected and was not disconnected since)."""
+        return bool(self._tokens)
+
+    @property
+    def disconnected(self) -> bool:
+        """Whether a PIM user disconnected the App and it has not connected again."""
+        return bool(self._revoked) and not self._tokens
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         """Exchange a code for an access token (form-encoded, no authentication)."""
@@ -624,14 +644,23 @@ def pim_transport(*pims: FakePim) -> _PimTransport:
     return _PimTransport(*pims)
 
 
-def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> ThreadingHTTPServer:
+def serve(
+    pim: FakePim,
+    host: str,
+    port: int,
+    *,
+    quiet: bool = True,
+    handle: Handler | None = None,
+) -> ThreadingHTTPServer:
     """Serve ``pim`` over real HTTP (port 0: any free port) from a background thread.
 
-    Requests are converted to httpx.Request and back, one at a time. An exception override makes
-    the server hang up without answering. Stop with ``server.shutdown()`` then
+    Requests are converted to httpx.Request and back, one at a time, and answered by ``handle``
+    (default: ``pim.handle``; the PIM simulator puts its browser pages in front). An exception
+    override makes the server hang up without answering. Stop with ``server.shutdown()`` then
     ``server.server_close()``. ``pim.url`` is left as is: set it to the served URL if needed.
     """
     lock = threading.Lock()
+    answer = handle or pim.handle
 
     class _Handler(BaseHTTPRequestHandler):
         def _forward(self) -> None:
@@ -648,7 +677,7 @@ def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> Threadin
                 with pim.answering():
                     time.sleep(pim.answer_delay)
                     with lock:
-                        response = pim.handle(request)
+                        response = answer(request)
             except httpx.TransportError:  # a canned timeout or connection error
                 self.close_connection = True
                 return
@@ -672,37 +701,3 @@ def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> Threadin
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-pim", daemon=True).start()
     return server
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run a fake PIM on loopback until Ctrl-C; its authorize endpoint consents at once."""
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.fake_pim", description="Run a fake Akeneo PIM on 127.0.0.1."
-    )
-    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
-    parser.add_argument("--client-id", required=True)
-    parser.add_argument("--client-secret", required=True)
-    parser.add_argument("--callback-url", required=True)
-    args = parser.parse_args(argv)
-    host = "127.0.0.1"
-    pim = FakePim(
-        f"http://{host}:{args.port}",
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        callback_url=args.callback_url,
-    )
-    server = serve(pim, host, args.port, quiet=False)
-    pim.url = f"http://{host}:{server.server_port}"
-    print(f"Fake Akeneo PIM running at {pim.url} (Ctrl-C to stop)", flush=True)
-    print(f"Disconnect the App like a PIM user: curl -X POST {pim.url}{REVOKE_PATH}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-if __name__ == "__main__":
-    main()

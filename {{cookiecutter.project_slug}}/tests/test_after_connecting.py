@@ -51,11 +51,12 @@ def test_the_first_api_call_shows_the_pims_channels(browser: Browser, pim_a: Fak
     page = browser.get("/first-api-call")
 
     assert page.status == 200
-    assert "<td><code>print</code></td>" in page.text
-    assert "<td>Impression</td>" in page.text  # the label in the channel's first locale
-    assert "<td>fr_FR, en_US</td>" in page.text
-    assert "<td>USD, EUR</td>" in page.text
-    assert "<td>master</td>" in page.text
+    assert '<td data-label="Code"><code>print</code></td>' in page.text
+    # The label in the channel's first locale:
+    assert '<td data-label="Label">Impression</td>' in page.text
+    assert '<td data-label="Locales">fr_FR, en_US</td>' in page.text
+    assert '<td data-label="Currencies">USD, EUR</td>' in page.text
+    assert '<td data-label="Category tree">master</td>' in page.text
     assert 'href="/"' in page.text
 
 
@@ -78,7 +79,8 @@ def test_the_channels_of_every_page_are_shown(
 
     assert page.status == 200
     assert "105 channels" in page.text
-    assert "<td>Channel 1</td>" in page.text and "<td>Channel 105</td>" in page.text
+    assert '<td data-label="Label">Channel 1</td>' in page.text
+    assert '<td data-label="Label">Channel 105</td>' in page.text
     first, second = channel_requests(pim_a)
     assert (first.url.params["limit"], second.url.params["page"]) == ("100", "2")
     stored = storage.get_connection(pim_a.url)
