@@ -1,5 +1,6 @@
 """Baked projects shared by the template's tests."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,24 @@ VARIANTS = {
 }
 CLIENT_ID = "prompted-client-id"
 CLIENT_SECRET = "prompted-client-secret-value"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point cookiecutter and the hooks at a replay folder of the test session's own.
+
+    The hooks find cookiecutter's replay file through COOKIECUTTER_CONFIG (or the defaults
+    in the home folder): without this, they would edit the replay file of the user running
+    the tests. Session-scoped and autouse, so it is in place before any project is baked.
+    """
+    folder = tmp_path_factory.mktemp("cookiecutter-config")
+    config = folder / "config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {folder / 'cookiecutters'}\nreplay_dir: {folder / 'replay'}\n"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COOKIECUTTER_CONFIG", str(config))
+        yield config
 
 
 @pytest.fixture(autouse=True)
