@@ -10,7 +10,7 @@ the OpenID Connect id_token and the public-key endpoint serving an X.509 certifi
 Use it in-process through ``httpx.Client(transport=pim_transport(pim))`` (or ``AsyncClient``),
 or over real HTTP on loopback with ``serve()`` or::
 
-    python -m tests.fake_pim --port 8081 --client-id ID --client-secret SECRET \\
+    python3 -m tests.fake_pim --port 8081 --client-id ID --client-secret SECRET \\
         --callback-url http://127.0.0.1:8000/callback
 """
 
@@ -493,7 +493,7 @@ def serve(pim: FakePim, host: str, port: int, *, quiet: bool = True) -> Threadin
 def main(argv: list[str] | None = None) -> None:
     """Run a fake PIM on loopback until Ctrl-C; its authorize endpoint consents at once."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fake_pim", description="Run a fake Akeneo PIM on 127.0.0.1."
+        prog="python3 -m tests.fake_pim", description="Run a fake Akeneo PIM on 127.0.0.1."
     )
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--client-id", required=True)

@@ -1,4 +1,4 @@
-"""`python -m {{ cookiecutter.package_name }}` serves the App over real HTTP; a PIM connects to it.
+"""`python3 -m {{ cookiecutter.package_name }}` serves the App over real HTTP; a PIM connects to it.
 
 Both servers run on loopback only: the App in a subprocess, the fake PIM in a thread.
 """
@@ -15,6 +15,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from {{ cookiecutter.package_name }}.__main__ import main
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.fake_pim import FakePim, serve
 
@@ -29,14 +30,16 @@ def free_port() -> int:
 
 def wait_until_up(url: str, server: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the App stopped: {server.communicate()[1]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
+    # One client for all attempts: each new client would load the CA bundle again.
+    with httpx.Client(timeout=1) as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                pytest.fail(f"the App stopped: {server.communicate()[1]}")
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
     pytest.fail(f"the App did not answer on {url}")
 
 
@@ -114,12 +117,38 @@ def test_the_app_connects_a_pim_over_real_http(
     assert token.encode() not in (tmp_path / "app.db").read_bytes()
 
 
-def test_the_app_refuses_to_start_with_a_broken_setting(tmp_path: Path) -> None:
+SETTINGS_VARIABLES = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DATABASE_URL", "APP_ENV")
+
+
+@pytest.fixture
+def settings_only_from_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The App started by `main`, in-process, sees no setting from the test's environment."""
+    for name in list(os.environ):
+        if name.startswith("AKENEO_") or name in SETTINGS_VARIABLES:
+            monkeypatch.delenv(name)
+
+
+def test_the_app_refuses_to_start_with_a_broken_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_only_from_files: None
+) -> None:
     (tmp_path / ".env").write_text("SECRET_KEY=short\n")
+    monkeypatch.chdir(tmp_path)
 
-    server = start_app(tmp_path, free_port())
-    _, errors = server.communicate(timeout=30)
+    with pytest.raises(SystemExit) as stopped:
+        main()
 
-    assert server.returncode == 1
-    assert "Cannot start: SECRET_KEY must be set" in errors
-    assert "Traceback" not in errors
+    # SystemExit with a message: Python prints it, without a traceback, and exits with 1.
+    assert str(stopped.value.code).startswith("Cannot start: SECRET_KEY must be set")
+
+
+def test_the_app_started_from_a_folder_without_env_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_only_from_files: None
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(SystemExit) as stopped:
+        main()
+
+    message = str(stopped.value.code)
+    assert message.startswith(f"Cannot start: no .env in {tmp_path}")
+    assert "start the App from its project folder" in message

@@ -35,6 +35,7 @@ class Settings:
     database_url: str = "sqlite:///app.db"
     environment: str = "development"
     http_timeout: float = 10.0
+    env_file: Path | None = None  # the .env file read at start-up, if there was one
 
     @property
     def development(self) -> bool:
@@ -67,7 +68,8 @@ def load_settings(
 
     `env_file` defaults to `.env` in the current folder; values already in the environment win.
     """
-    file_values = dotenv_values(env_file or Path(".env"))
+    env_file = (env_file or Path(".env")).absolute()
+    file_values = dotenv_values(env_file)
     from_file = {name: value for name, value in file_values.items() if value is not None}
     values = {**from_file, **(os.environ if environ is None else environ)}
 
@@ -91,6 +93,7 @@ def load_settings(
         database_url=_database_url(values.get("DATABASE_URL", "sqlite:///app.db")),
         environment=environment,
         http_timeout=_http_timeout(values.get("HTTP_TIMEOUT", "10")),
+        env_file=env_file if env_file.is_file() else None,
     )
 
 
@@ -123,7 +126,7 @@ def _secret_key(raw: str) -> str:
     if len(raw.strip()) < 32:
         raise SettingsError(
             "SECRET_KEY must be set to a random string of at least 32 characters "
-            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
         )
     return raw.strip()
 
@@ -133,7 +136,7 @@ def _fernet_keys(raw: str) -> tuple[str, ...]:
     if not keys:
         raise SettingsError(
             "TOKEN_ENCRYPTION_KEYS must hold at least one Fernet key "
-            "(python -c 'from cryptography.fernet import Fernet; "
+            "(python3 -c 'from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())')"
         )
     for position, key in enumerate(keys, start=1):
@@ -153,7 +156,7 @@ def _database_url(raw: str) -> str:
     except (NoSuchModuleError, ImportError) as error:  # before ArgumentError, its base class
         raise SettingsError(
             f"DATABASE_URL {raw!r} names a database this App cannot use: {error} "
-            "(for PostgreSQL: pip install -e '.[postgres]')"
+            "(for PostgreSQL: .venv/bin/pip install -e '.[postgres]')"
         ) from None
     except ArgumentError:
         raise SettingsError(

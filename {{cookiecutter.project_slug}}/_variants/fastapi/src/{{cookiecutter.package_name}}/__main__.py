@@ -1,6 +1,7 @@
-"""`python -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT."""
+"""`python3 -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT."""
 
 import os
+from pathlib import Path
 
 import uvicorn
 
@@ -12,6 +13,11 @@ def main() -> None:
     try:
         app = create_app()
     except SettingsError as error:
+        if not Path(".env").is_file():
+            raise SystemExit(
+                f"Cannot start: no .env in {Path.cwd()}: start the App from its project folder "
+                f"(where .env is), or set its variables in the environment ({error})"
+            ) from None
         raise SystemExit(f"Cannot start: {error}") from None
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     uvicorn.run(app, host=host, port=port)
