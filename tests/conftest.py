@@ -54,3 +54,8 @@ def baked(request: pytest.FixtureRequest, cookies_session) -> Path:
     )
     assert result.exit_code == 0, result.exception
     return Path(result.project_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tests first, so that their installs overlap the bakes of other workers."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
