@@ -156,9 +156,9 @@ App. From another machine, use the App's public https URL (a tunnel or a server)
     )
     if answers["client_secret"]:
         print(
-            "\nNOTE: the client secret you typed was echoed on screen; it is now only in .env "
-            "(it was removed from cookiecutter's replay file). A .cruft.json, if you generate "
-            "with cruft, would hold it in plain text: next time leave client_secret empty and "
+            "\nNOTE: the client secret you typed was echoed on screen; it is now only in .env\n"
+            "(it was removed from cookiecutter's replay file). A .cruft.json, if you generate\n"
+            "with cruft, would hold it in plain text: next time leave client_secret empty and\n"
             "export AKENEO_CLIENT_SECRET before generating."
         )
 

@@ -39,7 +39,10 @@ def read_env(project: Path) -> dict[str, str]:
 
 
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AKENEO_")}
+    # The generated project's tools run as a developer runs them: without this run's options.
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AKENEO_", "PYTEST_ADDOPTS"))
+    }
     return subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, env={**environment, **env}, timeout=600
     )
