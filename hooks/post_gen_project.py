@@ -1,6 +1,7 @@
 """Finish the generated project: keep the chosen variant's files, write .env and .env.example.
 
-Standard library only. Answers are read as data (JSON), never pasted into code.
+Standard library only. Answers are read as data (JSON), never pasted into code; only ``main``
+holds Jinja, so the functions can be imported from the unrendered file.
 """
 
 import base64
@@ -10,8 +11,8 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
 PROJECT = Path.cwd()
 VARIANTS = PROJECT / "_variants"
 
@@ -34,9 +35,49 @@ VARIABLES = {
 NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
 
 
-def keep_chosen_variants() -> None:
+def configured_replay_dir() -> Path:
+    """Cookiecutter's replay folder: `replay_dir` of its user config, else the default."""
+    config = os.environ.get("COOKIECUTTER_CONFIG") or os.path.expanduser("~/.cookiecutterrc")
+    try:
+        lines = Path(config).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for line in lines:
+        name, separator, value = line.partition(":")
+        # A top-level `replay_dir: path` line of the YAML config (no YAML parser in the stdlib).
+        value = value.partition(" #")[0].strip().strip("'\"")
+        if separator and name.strip() == "replay_dir" and not line[0].isspace() and value:
+            return Path(os.path.expanduser(os.path.expandvars(value)))
+    return Path(os.path.expanduser("~/.cookiecutter_replay"))
+
+
+def remove_client_secret_from_replay(repo_dir: str) -> None:
+    """Blank the client secret in the replay file cookiecutter wrote for this template.
+
+    The pre-generation hook does it too (hooks run as separate scripts and share no module):
+    whichever hook runs last, no answer file keeps the secret, whether the bake fails or not.
+    """
+    if not repo_dir:
+        return
+    # Cookiecutter names the file after the template's folder.
+    path = configured_replay_dir() / f"{Path(repo_dir).name}.json"
+    try:
+        replay = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(replay, dict):
+        return
+    sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
+    holding = [answers for answers in sections if isinstance(answers, dict)]
+    if any(answers.get("client_secret") for answers in holding):
+        for answers in holding:
+            answers["client_secret"] = ""
+        path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+
+
+def keep_chosen_variants(answers: dict[str, Any]) -> None:
     """Move the chosen framework's (and OpenID's) files into place; drop the others."""
-    chosen = [ANSWERS["framework"]] + (["openid"] if ANSWERS["openid_connect"] else [])
+    chosen = [answers["framework"]] + (["openid"] if answers["openid_connect"] else [])
     for name in chosen:
         variant = VARIANTS / name
         for source in sorted(variant.rglob("*")):
@@ -47,12 +88,12 @@ def keep_chosen_variants() -> None:
     shutil.rmtree(VARIANTS)
 
 
-def settings() -> dict[str, str]:
+def settings(answers: dict[str, Any]) -> dict[str, str]:
     values = {
-        "AKENEO_CLIENT_ID": os.environ.get("AKENEO_CLIENT_ID") or ANSWERS["client_id"],
-        "AKENEO_CLIENT_SECRET": os.environ.get("AKENEO_CLIENT_SECRET") or ANSWERS["client_secret"],
-        "AKENEO_ALLOWED_PIM_URLS": ANSWERS["pim_url"].rstrip("/"),
-        "AKENEO_SCOPES": ANSWERS["scopes"],
+        "AKENEO_CLIENT_ID": os.environ.get("AKENEO_CLIENT_ID") or answers["client_id"],
+        "AKENEO_CLIENT_SECRET": os.environ.get("AKENEO_CLIENT_SECRET") or answers["client_secret"],
+        "AKENEO_ALLOWED_PIM_URLS": answers["pim_url"].rstrip("/"),
+        "AKENEO_SCOPES": answers["scopes"],
         "AKENEO_OPENID_CONNECT": "true",
         "SECRET_KEY": secrets.token_urlsafe(48),
         # Fernet's key format: 32 random bytes, url-safe base64.
@@ -63,7 +104,7 @@ def settings() -> dict[str, str]:
         "TRUSTED_PROXIES": "",
         "PIM_API_MAX_BYTES": "10000000",
     }
-    if not ANSWERS["openid_connect"]:
+    if not answers["openid_connect"]:
         del values["AKENEO_OPENID_CONNECT"]
     return values
 
@@ -100,30 +141,40 @@ def write_env_example(values: dict[str, str]) -> None:
     (PROJECT / ".env.example").write_text("\n".join(lines) + "\n")
 
 
-def print_next_steps() -> None:
+def print_next_steps(answers: dict[str, Any]) -> None:
     print(
         f"""
 Your Akeneo App is ready in {PROJECT}
 
   cd {PROJECT.name}
-  python -m venv .venv && . .venv/bin/activate
-  pip install -e '.[dev]'
-  pytest
-  python -m {ANSWERS["package_name"]}
+  python3 -m venv .venv
+  .venv/bin/pip install -e '.[dev]'          # about a minute
+  .venv/bin/pytest                           # the offline test suite, 15 to 25 seconds
+  .venv/bin/python -m {answers["package_name"]}   # serves http://127.0.0.1:8000
 
 Then, in your PIM (Connect > App Store > Create a test App), paste:
   Activate URL: http://127.0.0.1:8000/activate
   Callback URL: http://127.0.0.1:8000/callback
-(or the same paths on the public https URL of your tunnel or server)."""
+These work when your browser runs on this machine: the PIM only redirects your browser to the
+App. From another machine, use the App's public https URL (a tunnel or a server) instead."""
     )
+    if answers["client_secret"]:
+        print(
+            "\nNOTE: the client secret you typed was echoed on screen; it is now only in .env\n"
+            "(it was removed from cookiecutter's replay file). A .cruft.json, if you generate\n"
+            "with cruft, would hold it in plain text: next time leave client_secret empty and\n"
+            "export AKENEO_CLIENT_SECRET before generating."
+        )
 
 
 def main() -> None:
-    keep_chosen_variants()
-    values = settings()
+    answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
+    remove_client_secret_from_replay(answers.get("_repo_dir", ""))
+    keep_chosen_variants(answers)
+    values = settings(answers)
     write_env(values)
     write_env_example(values)
-    print_next_steps()
+    print_next_steps(answers)
 
 
 if __name__ == "__main__":

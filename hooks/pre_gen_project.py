@@ -9,6 +9,9 @@ literal (see ``main``). Jinja's ``tojson`` escapes ``'`` as ``\\u0027``, so no a
 can close the literal, and the JSON is parsed as data: quotes, backslashes, newlines or
 Jinja syntax in an answer can neither break this script nor run as code. Only ``main``
 holds Jinja, so the check functions can be imported from the unrendered file.
+
+The script must stay parseable by old Pythons (3.7 and later, as cookiecutter supports): on
+those, ``main`` says in one line that the generated project needs a newer Python.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
+# The generated project's requires-python.
+MINIMUM_PYTHON = (3, 11)
 EXAMPLE_PIM_URL = "https://my-sandbox.cloud.akeneo.com"
 
 # Names a generated app imports, or that developers commonly install or use as folders:
@@ -115,6 +121,58 @@ CHARACTER_NAMES = {
     "\r": "carriage return",
     "\\": "backslash",
 }
+
+
+def check_python_version(version: tuple[int, ...]) -> str | None:
+    if tuple(version[:2]) >= MINIMUM_PYTHON:
+        return None
+    running = ".".join(str(part) for part in version[:3])
+    needed = ".".join(str(part) for part in MINIMUM_PYTHON)
+    return (
+        f"Python {running} is too old: the generated project needs Python {needed} or newer; "
+        f"run cookiecutter with Python {needed}+ (e.g. python{needed} -m venv .venv && "
+        ".venv/bin/pip install cookiecutter && .venv/bin/cookiecutter ...)"
+    )
+
+
+def configured_replay_dir() -> Path:
+    """Cookiecutter's replay folder: `replay_dir` of its user config, else the default."""
+    config = os.environ.get("COOKIECUTTER_CONFIG") or os.path.expanduser("~/.cookiecutterrc")
+    try:
+        lines = Path(config).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for line in lines:
+        name, separator, value = line.partition(":")
+        # A top-level `replay_dir: path` line of the YAML config (no YAML parser in the stdlib).
+        value = value.partition(" #")[0].strip().strip("'\"")
+        if separator and name.strip() == "replay_dir" and not line[0].isspace() and value:
+            return Path(os.path.expanduser(os.path.expandvars(value)))
+    return Path(os.path.expanduser("~/.cookiecutter_replay"))
+
+
+def remove_client_secret_from_replay(repo_dir: str) -> None:
+    """Blank the client secret in the replay file cookiecutter wrote for this template.
+
+    Cookiecutter saves every answer there (mode 0644) before generating anything. The same
+    function is in both hooks, so that a bake refused by this hook leaves no secret behind.
+    """
+    if not repo_dir:
+        return
+    # Cookiecutter names the file after the template's folder.
+    path = configured_replay_dir() / f"{Path(repo_dir).name}.json"
+    try:
+        replay = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(replay, dict):
+        return
+    sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
+    holding = [answers for answers in sections if isinstance(answers, dict)]
+    if any(answers.get("client_secret") for answers in holding):
+        for answers in holding:
+            answers["client_secret"] = ""
+        path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
 
 
 def describe_character(char: str) -> str:
@@ -335,12 +393,49 @@ ENVIRONMENT_CHECKS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def validate(answers: Mapping[str, object], environ: Mapping[str, str]) -> list[str]:
+def derivations(answers: Mapping[str, object], defaults: Mapping[str, str]) -> dict[str, str]:
+    """Say where each derived answer came from, and how to change it.
+
+    `defaults` holds what cookiecutter.json derives from the other answers: an answer equal to
+    its default was not typed (or was typed exactly as derived), so a problem with it is fixed
+    by changing the answer it came from, or by answering it explicitly.
+    """
+    notes = {}
+    name = answers.get("project_name")
+    slug = answers.get("project_slug")
+    slug_derived = slug == defaults.get("project_slug")
+    if slug_derived:
+        notes["project_slug"] = (
+            f"project_slug was derived from project_name {name!r}: give another project_name, "
+            "or answer project_slug explicitly"
+        )
+    if answers.get("package_name") == defaults.get("package_name"):
+        origin = (
+            f"project_name {name!r} via project_slug {slug!r}"
+            if slug_derived
+            else f"project_slug {slug!r}"
+        )
+        typed = "project_name" if slug_derived else "project_slug"
+        notes["package_name"] = (
+            f"package_name was derived from {origin}: give another {typed}, "
+            "or answer package_name explicitly"
+        )
+    return notes
+
+
+def validate(
+    answers: Mapping[str, object],
+    environ: Mapping[str, str],
+    defaults: Mapping[str, str] | None = None,
+) -> list[str]:
     """Return one 'answer_name: problem' line per invalid answer or environment variable."""
     errors = []
+    notes = derivations(answers, defaults or {})
     for name, check in TEXT_CHECKS.items():
         value = answers.get(name)
         problem = check(value) if isinstance(value, str) else "must be text"
+        if problem and name in notes:
+            problem = f"{problem}; {notes[name]}"
         if problem:
             errors.append(f"{name}: {problem}")
     problem = check_openid_connect(answers.get("openid_connect"))
@@ -356,7 +451,18 @@ def validate(answers: Mapping[str, object], environ: Mapping[str, str]) -> list[
 def main() -> int:
     # Raw and triple-single-quoted on purpose (see the module docstring): keep it so.
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    errors = validate(answers, os.environ)
+    # What cookiecutter.json derives from the answers, to tell a derived answer from a typed one.
+    defaults = {
+        "project_slug": json.loads(r'''{{ cookiecutter.project_name | slugify | tojson }}'''),
+        "package_name": json.loads(r'''{{ cookiecutter.project_slug|replace("-", "_")|tojson }}'''),
+    }  # fmt: skip
+    remove_client_secret_from_replay(answers.get("_repo_dir", ""))
+    too_old = check_python_version(tuple(sys.version_info))
+    if too_old:
+        # The other checks use newer Pythons' features: stop at the one line that matters.
+        print(f"ERROR: {too_old}", file=sys.stderr)
+        return 1
+    errors = validate(answers, os.environ, defaults)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -20,6 +20,24 @@ CLIENT_ID = "prompted-client-id"
 CLIENT_SECRET = "prompted-client-secret-value"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point cookiecutter and the hooks at a replay folder of the test session's own.
+
+    The hooks find cookiecutter's replay file through COOKIECUTTER_CONFIG (or the defaults
+    in the home folder): without this, they would edit the replay file of the user running
+    the tests. Session-scoped and autouse, so it is in place before any project is baked.
+    """
+    folder = tmp_path_factory.mktemp("cookiecutter-config")
+    config = folder / "config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {folder / 'cookiecutters'}\nreplay_dir: {folder / 'replay'}\n"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COOKIECUTTER_CONFIG", str(config))
+        yield config
+
+
 @pytest.fixture(autouse=True)
 def no_credentials_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The hooks read credentials from the environment first: tests start without any."""
@@ -59,3 +77,8 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield server.url
     server.stop()
     shutil.rmtree(server.folder.parent, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tests first, so that their installs overlap the bakes of other workers."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -9,6 +9,8 @@ public attribute for its output directory, but the ``cookies`` fixture bakes int
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -221,8 +223,12 @@ def test_a_derived_package_name_is_checked_too(
     result = bake(cookies, project_name="123 app")
 
     errors = error_lines(capfd.readouterr().err)
-    assert "'123-app' must be kebab-case" in errors.pop("project_slug")
-    assert "'123_app' must be a valid Python identifier" in errors.pop("package_name")
+    slug_message = errors.pop("project_slug")
+    assert "'123-app' must be kebab-case" in slug_message
+    assert "derived from project_name '123 app'" in slug_message
+    package_message = errors.pop("package_name")
+    assert "'123_app' must be a valid Python identifier" in package_message
+    assert "derived from project_name '123 app' via project_slug '123-app'" in package_message
     assert errors == {}
     assert result.exit_code != 0
     assert_nothing_left(result, tmp_path)
@@ -369,3 +375,81 @@ def test_environment_credentials_are_checked_like_the_answers(
     assert "ERROR: AKENEO_CLIENT_SECRET (environment variable): the value (not shown)" in err
     assert SECRET not in out + err
     assert_nothing_left(result, tmp_path)
+
+
+def test_a_rejected_package_name_derived_from_the_project_name_names_that_answer(
+    cookies: Any, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = bake(cookies, project_name="Flask")
+
+    message = assert_rejected(result, capfd.readouterr().err, tmp_path, "package_name")
+    assert "'flask' would shadow the module" in message
+    assert "derived from project_name 'Flask' via project_slug 'flask'" in message
+    assert "give another project_name, or answer package_name explicitly" in message
+
+
+def test_a_rejected_package_name_derived_from_a_typed_slug_names_the_slug(
+    cookies: Any, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = bake(cookies, project_name="Shop Sync", project_slug="json")
+
+    message = assert_rejected(result, capfd.readouterr().err, tmp_path, "package_name")
+    assert "derived from project_slug 'json': give another project_slug" in message
+    assert "project_name" not in message
+
+
+def test_a_typed_package_name_is_not_said_to_be_derived(
+    cookies: Any, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = bake(cookies, project_name="Shop Sync", package_name="flask")
+
+    message = assert_rejected(result, capfd.readouterr().err, tmp_path, "package_name")
+    assert "would shadow the module" in message
+    assert "derived" not in message
+
+
+def test_a_rejected_derived_slug_names_the_project_name(
+    cookies: Any, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = bake(cookies, project_name="2 Shops", package_name="two_shops")
+
+    message = assert_rejected(result, capfd.readouterr().err, tmp_path, "project_slug")
+    assert "'2-shops' must be kebab-case" in message
+    assert "derived from project_name '2 Shops': give another project_name" in message
+
+
+def load_hook(name: str) -> Any:
+    """Import a hook from the unrendered file: only its `main` holds Jinja."""
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("version", [(3, 10, 12), (3, 9, 18), (3, 7, 0)])
+def test_a_python_older_than_the_project_supports_is_refused_in_one_line(
+    version: tuple[int, int, int],
+) -> None:
+    message = load_hook("pre_gen_project").check_python_version(version)
+
+    assert message.startswith(f"Python {'.'.join(map(str, version))} is too old")
+    assert "needs Python 3.11 or newer" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("version", [(3, 11, 0), (3, 12, 1), (3, 13, 0)])
+def test_a_supported_python_is_accepted(version: tuple[int, int, int]) -> None:
+    assert load_hook("pre_gen_project").check_python_version(version) is None
+
+
+def test_the_version_check_is_reachable_from_old_pythons() -> None:
+    # Cookiecutter runs the hook with its own Python: an old one must parse the file to say
+    # it is too old, rather than fail with a SyntaxError.
+    source = (TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text()
+
+    ast.parse(source, feature_version=(3, 7))
+    assert (
+        'requires-python = ">=3.11"'
+        in (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+    )

@@ -1,8 +1,19 @@
 """Fixtures: the App as a browser sees it, in front of fake PIMs (see fake_pim.py)."""
 
+{% if cookiecutter.framework == "fastapi" -%}
+import asyncio
+import os
+import re
+from collections.abc import Callable, Coroutine, Iterator
+{%- else -%}
+import os
 import re
 from collections.abc import Callable, Iterator
+{%- endif %}
 from dataclasses import dataclass
+{%- if cookiecutter.framework == "fastapi" %}
+from typing import Any, TypeVar
+{%- endif %}
 from urllib.parse import urlsplit
 
 {% if cookiecutter.framework == "fastapi" -%}
@@ -13,8 +24,10 @@ from cryptography.fernet import Fernet
 {%- if cookiecutter.framework == "flask" %}
 from flask import Flask
 {%- else %}
-from fastapi.testclient import TestClient
+from fastapi import FastAPI
 {%- endif %}
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -28,6 +41,81 @@ CALLBACK_URL = "http://testserver/callback"
 _FORM = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.DOTALL)
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 BROWSER_ADDRESS = "127.0.0.1"
+
+# Property-based tests: a quick profile for every run, a thorough one on demand
+# (HYPOTHESIS_PROFILE=thorough pytest). Each example is a few requests to a fresh App state.
+hypothesis_settings.register_profile(
+    "default",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+{%- if cookiecutter.framework == "fastapi" %}
+
+Result = TypeVar("Result")
+
+
+class RunningApp:
+    """The App with its lifespan started, driven on an event loop of the test's own thread.
+
+    Requests reach the App through httpx's ASGI transport: no server and no thread hop per
+    request, which keeps the suite fast. The lifespan runs as the ASGI protocol describes it.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._runner = asyncio.Runner()
+        self._to_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._from_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._clients: list[httpx.AsyncClient] = []
+        try:
+            self._lifespan = self._runner.run(self._start())
+        except BaseException:
+            self._runner.close()
+            raise
+
+    def client(self, address: str) -> httpx.AsyncClient:
+        """A client with its own cookie jar, like one browser at `address`."""
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self._app, client=(address, 50000)),
+            base_url="http://testserver",
+        )
+        self._clients.append(client)
+        return client
+
+    def run(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
+        return self._runner.run(coroutine)
+
+    def close(self) -> None:
+        for client in self._clients:
+            self._runner.run(client.aclose())
+        self._runner.run(self._lifespan_event(self._lifespan, "shutdown"))
+        self._runner.close()
+
+    async def _start(self) -> "asyncio.Task[None]":
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        # The lifespan task lives until shutdown, across the runner's calls.
+        lifespan = asyncio.create_task(
+            self._app(scope, self._to_app.get, self._from_app.put)  # type: ignore[arg-type]
+        )
+        await self._lifespan_event(lifespan, "startup")
+        return lifespan
+
+    async def _lifespan_event(self, lifespan: "asyncio.Task[None]", event: str) -> None:
+        await self._to_app.put({"type": f"lifespan.{event}"})
+        reply = await self._from_app.get()
+        if reply["type"] != f"lifespan.{event}.complete" or event == "shutdown":
+            # The App ends its lifespan after a failure: awaiting it raises the failure.
+            await lifespan
+        assert reply["type"] == f"lifespan.{event}.complete", reply
+{%- endif %}
 
 
 @dataclass
@@ -45,10 +133,10 @@ class Browser:
         self._client = app.test_client()
         self._client.environ_base["REMOTE_ADDR"] = address
 {%- else %}
-    def __init__(self, client: TestClient) -> None:
-        # Browsers share the App's running client (one lifespan) but each keeps its own cookies.
-        self._client = client
-        self._cookies = httpx.Cookies()
+    def __init__(self, app: RunningApp, address: str = BROWSER_ADDRESS) -> None:
+        # Browsers share the running App (one lifespan); each has its own cookies.
+        self._app = app
+        self._client = app.client(address)
 {%- endif %}
 
     def get(
@@ -89,9 +177,9 @@ class Browser:
             response.headers.get("set-cookie", ""),
         )
 {%- else %}
-        self._client.cookies = self._cookies
-        response = self._client.request(method, path, params=params, headers=headers, data=form)
-        self._cookies = self._client.cookies
+        response = self._app.run(
+            self._client.request(method, path, params=params, headers=headers, data=form)
+        )
         return Page(
             response.status_code,
             response.text,
@@ -171,19 +259,19 @@ def make_browser(
 
     yield make
 {%- else %}
-    clients: dict[tuple[Settings, str], TestClient] = {}
+    apps: dict[Settings, RunningApp] = {}
 
     def make(settings: Settings = settings, address: str = BROWSER_ADDRESS) -> Browser:
-        if (settings, address) not in clients:
-            app = create_app(settings, http_transport=pim_transport(pim_a, pim_b))
-            # Entering the client runs the App's lifespan: schema check and HTTP client.
-            client = TestClient(app, follow_redirects=False, client=(address, 50000))
-            clients[settings, address] = client.__enter__()
-        return Browser(clients[settings, address])
+        if settings not in apps:
+            # Starting runs the App's lifespan: schema check and HTTP client.
+            apps[settings] = RunningApp(
+                create_app(settings, http_transport=pim_transport(pim_a, pim_b))
+            )
+        return Browser(apps[settings], address)
 
     yield make
-    for client in clients.values():
-        client.__exit__(None, None, None)
+    for app in apps.values():
+        app.close()
 {%- endif %}
 
 

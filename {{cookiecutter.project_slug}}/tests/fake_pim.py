@@ -10,11 +10,17 @@ The REST API the App calls with its token: the paginated channels list, the scop
 request, and the 401, 403, 429 and 503 answers with the PIM's own bodies.
 
 Use it in-process through ``httpx.Client(transport=pim_transport(pim))`` (or ``AsyncClient``),
-or over real HTTP on loopback with ``serve()``, where ``POST /_fake/revoke`` disconnects the
-App as a PIM user would. ``pim_simulator.py`` adds the PIM's browser pages around it: the App
-Store card, the consent screen, Disconnect (``python -m tests.pim_simulator``).
+or over real HTTP on loopback with ``serve()`` or::
+
+    python3 -m tests.fake_pim --port 8081 --client-id ID --client-secret SECRET \\
+        --callback-url http://127.0.0.1:8000/callback
+
+where ``POST /_fake/revoke`` disconnects the App as a PIM user would. ``pim_simulator.py`` adds
+the PIM's browser pages around it: the App Store card, the consent screen, Disconnect
+(``python3 -m tests.pim_simulator``).
 """
 
+import argparse
 import asyncio
 import base64
 import copy
@@ -701,3 +707,36 @@ def serve(
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="fake-pim", daemon=True).start()
     return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a fake PIM on loopback until Ctrl-C; its authorize endpoint consents at once."""
+    parser = argparse.ArgumentParser(
+        prog="python3 -m tests.fake_pim", description="Run a fake Akeneo PIM on 127.0.0.1."
+    )
+    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
+    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--client-secret", required=True)
+    parser.add_argument("--callback-url", required=True)
+    args = parser.parse_args(argv)
+    host = "127.0.0.1"
+    pim = FakePim(
+        f"http://{host}:{args.port}",
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        callback_url=args.callback_url,
+    )
+    server = serve(pim, host, args.port, quiet=False)
+    pim.url = f"http://{host}:{server.server_port}"
+    print(f"Fake Akeneo PIM running at {pim.url} (Ctrl-C to stop)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -22,8 +22,7 @@ Headers = dict[str, str]
 
 
 def headers_of(browser: Browser, method: str, path: str) -> tuple[int, Headers]:
-    browser._client.cookies = browser._cookies
-    response = browser._client.request(method, path)
+    response = browser._app.run(browser._client.request(method, path))
     return response.status_code, dict(response.headers)
 {%- endif %}
 

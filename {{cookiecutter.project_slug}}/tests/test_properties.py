@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qs, urlsplit
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Browser
@@ -17,9 +17,7 @@ url_like = st.from_regex(
 ALLOWED_SERVER_ERRORS = {502, 504}
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# Examples, deadline and health checks come from the profile chosen in conftest.py.
 @given(
     pim_url=st.one_of(any_text, url_like), code=any_text, state=any_text, real_state=st.booleans()
 )

@@ -1,4 +1,4 @@
-"""`python -m {{ cookiecutter.package_name }}` serves the App over real HTTP; a PIM connects to it.
+"""`python3 -m {{ cookiecutter.package_name }}` serves the App over real HTTP; a PIM connects to it.
 
 Both servers run on loopback only: the App in a subprocess, the fake PIM in a thread.
 """
@@ -16,6 +16,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from {{ cookiecutter.package_name }}.__main__ import main
 from {{ cookiecutter.package_name }}.schema import upgrade
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.fake_pim import FakePim, serve
@@ -31,14 +32,16 @@ def free_port() -> int:
 
 def wait_until_up(url: str, server: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the App stopped: {server.communicate()[1]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
+    # One client for all attempts: each new client would load the CA bundle again.
+    with httpx.Client(timeout=1) as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                pytest.fail(f"the App stopped: {server.communicate()[1]}")
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
     pytest.fail(f"the App did not answer on {url}")
 
 
@@ -211,3 +214,27 @@ def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: 
     assert b"/callback?code=[redacted]&state=[redacted]" in written
     assert b"SECRET-CODE" not in written
     assert b"SECRET-STATE" not in written
+
+
+SETTINGS_VARIABLES = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DATABASE_URL", "APP_ENV")
+
+
+@pytest.fixture
+def settings_only_from_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The App started by `main`, in-process, sees no setting from the test's environment."""
+    for name in list(os.environ):
+        if name.startswith("AKENEO_") or name in SETTINGS_VARIABLES:
+            monkeypatch.delenv(name)
+
+
+def test_the_app_started_from_a_folder_without_env_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_only_from_files: None
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(SystemExit) as stopped:
+        main()
+
+    message = str(stopped.value.code)
+    assert message.startswith(f"Cannot start: no .env in {tmp_path}")
+    assert "start the App from its project folder" in message

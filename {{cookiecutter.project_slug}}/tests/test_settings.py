@@ -299,8 +299,8 @@ def test_each_invalid_setting_is_named_in_its_error(
         (
             "postgresql://app:s3cret-password@db/app",
             "DATABASE_URL 'postgresql://app:***@db/app' needs a database driver that is "
-            "not installed (for PostgreSQL: pip install -e '.[postgres]' and a URL starting with "
-            "postgresql+psycopg://)",
+            "not installed (for PostgreSQL: .venv/bin/pip install -e '.[postgres]' and a URL "
+            "starting with postgresql+psycopg://)",
         ),
         (
             "mystery://app:s3cret-password@db/app",

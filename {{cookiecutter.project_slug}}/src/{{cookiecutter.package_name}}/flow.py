@@ -11,6 +11,7 @@ import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from .akeneo.errors import (
     AkeneoError,
@@ -75,6 +76,33 @@ def not_configured(settings: Settings) -> ErrorPage:
         "Copy the client id and secret of the App declared in your PIM into .env, "
         "then restart the App.",
     )
+
+
+def welcome_context(settings: Settings, activate_url: str, callback_url: str) -> dict[str, Any]:
+    """What the welcome page shows: the configuration as it is, and what is left to do.
+
+    Once the credentials are set, it offers to connect each allowed PIM: the link is the one
+    the PIM itself opens when its user clicks Connect.
+    """
+    configured = not settings.missing_credentials
+    return {
+        "activate_url": activate_url,
+        "callback_url": callback_url,
+        "env_file": settings.env_file,
+        "configured": configured,
+        "credentials": {
+            "AKENEO_CLIENT_ID": bool(settings.client_id),
+            "AKENEO_CLIENT_SECRET": bool(settings.client_secret),
+        },
+        "pim_urls": settings.allowed_pim_urls,
+        "scopes": settings.requested_scopes,
+        "connect_links": [
+            (pim_url, f"{activate_url}?{urlencode({'pim_url': pim_url})}")
+            for pim_url in settings.allowed_pim_urls
+        ]
+        if configured
+        else [],
+    }
 
 
 def activation_redirect(

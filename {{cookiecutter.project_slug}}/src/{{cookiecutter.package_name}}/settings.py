@@ -43,6 +43,7 @@ class Settings:
     http_timeout: float = 10.0
     trusted_proxies: tuple[str, ...] = ()
     api_max_bytes: int = DEFAULT_API_MAX_BYTES
+    env_file: Path | None = None  # the .env file read at start-up, if there was one
 
     @property
     def development(self) -> bool:
@@ -86,6 +87,11 @@ def load_settings(
     `env_file` defaults to `.env` in the current folder; values already in the environment win.
     """
     values = _read_values(environ, env_file)
+    env_file = (env_file or Path(".env")).absolute()
+    file_values = dotenv_values(env_file)
+    from_file = {name: value for name, value in file_values.items() if value is not None}
+    values = {**from_file, **(os.environ if environ is None else environ)}
+
     environment = values.get("APP_ENV", "development").strip() or "development"
     if environment not in ENVIRONMENTS:
         raise SettingsError(
@@ -108,6 +114,7 @@ def load_settings(
         http_timeout=_http_timeout(values.get("HTTP_TIMEOUT", "10")),
         trusted_proxies=_trusted_proxies(values.get("TRUSTED_PROXIES", "")),
         api_max_bytes=_api_max_bytes(values.get("PIM_API_MAX_BYTES", str(DEFAULT_API_MAX_BYTES))),
+        env_file=env_file if env_file.is_file() else None,
     )
     scope = " ".join(settings.requested_scopes)
     if len(scope) > MAX_SCOPE_LENGTH:
@@ -175,7 +182,7 @@ def _secret_key(raw: str) -> str:
     if len(raw.strip()) < 32:
         raise SettingsError(
             "SECRET_KEY must be set to a random string of at least 32 characters "
-            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
         )
     return raw.strip()
 
@@ -185,7 +192,7 @@ def _fernet_keys(raw: str) -> tuple[str, ...]:
     if not keys:
         raise SettingsError(
             "TOKEN_ENCRYPTION_KEYS must hold at least one Fernet key "
-            "(python -c 'from cryptography.fernet import Fernet; "
+            "(python3 -c 'from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())')"
         )
     for position, key in enumerate(keys, start=1):
@@ -218,7 +225,7 @@ def _database_url(raw: str) -> str:
     except ImportError:
         raise SettingsError(
             f"DATABASE_URL {shown!r} needs a database driver that is not installed "
-            "(for PostgreSQL: pip install -e '.[postgres]' and a URL starting with "
+            "(for PostgreSQL: .venv/bin/pip install -e '.[postgres]' and a URL starting with "
             "postgresql+psycopg://)"
         ) from None
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):

@@ -1,8 +1,10 @@
-"""`python -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT.
+"""`python3 -m {{ cookiecutter.package_name }}`: the development server, on HOST and PORT.
 
 One process, so it migrates the database itself first (`alembic upgrade head`). Production
 servers run several workers and never migrate: see "Deploying" in README.md.
 """
+
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,7 +20,14 @@ def main() -> None:
         settings = load_settings()
         schema.upgrade(settings.database_url)
         app = create_app(settings)
-    except (SettingsError, schema.SchemaError) as error:
+    except schema.SchemaError as error:
+        raise SystemExit(f"Cannot start: {error}") from None
+    except SettingsError as error:
+        if not Path(".env").is_file():
+            raise SystemExit(
+                f"Cannot start: no .env in {Path.cwd()}: start the App from its project folder "
+                f"(where .env is), or set its variables in the environment ({error})"
+            ) from None
         raise SystemExit(f"Cannot start: {error}") from None
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error

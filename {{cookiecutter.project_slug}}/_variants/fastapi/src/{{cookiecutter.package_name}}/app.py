@@ -168,12 +168,10 @@ async def home(
 ) -> Response:
     context = await run_in_threadpool(flow.home_context, request.session, settings, storage)
     if context["connection"] is None:
-        return _page(
-            request,
-            "welcome.html",
-            activate_url=str(request.url_for("activate")),
-            callback_url=str(request.url_for("callback")),
+        welcome = flow.welcome_context(
+            settings, str(request.url_for("activate")), str(request.url_for("callback"))
         )
+        return _page(request, "welcome.html", **welcome)
     return _page(request, "home.html", **context)
 
 
@@ -238,6 +236,12 @@ async def logout(request: Request) -> RedirectResponse:
     flow.check_csrf(request.session, form.get(flow.CSRF_FIELD))
     request.session.clear()
     return RedirectResponse("/", status_code=303)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    # No icon: "No Content", cached for a day, rather than a 404 in every access log.
+    return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
 
 
 @router.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)

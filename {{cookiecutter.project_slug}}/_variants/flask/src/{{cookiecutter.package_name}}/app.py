@@ -166,11 +166,12 @@ def _require_schema() -> ResponseReturnValue | None:
 def home() -> ResponseReturnValue:
     context = flow.home_context(session, _extension("settings"), _extension("storage"))
     if context["connection"] is None:
-        return render_template(
-            "welcome.html",
-            activate_url=url_for("app.activate", _external=True),
-            callback_url=url_for("app.callback", _external=True),
+        welcome = flow.welcome_context(
+            _extension("settings"),
+            url_for("app.activate", _external=True),
+            url_for("app.callback", _external=True),
         )
+        return render_template("welcome.html", **welcome)
     return render_template("home.html", **context)
 
 
@@ -226,6 +227,12 @@ def logout() -> ResponseReturnValue:
     flow.check_csrf(session, request.form.get(flow.CSRF_FIELD))
     session.clear()
     return redirect("/", code=303)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    # No icon: "No Content", cached for a day, rather than a 404 in every access log.
+    return "", 204, {"Cache-Control": "max-age=86400"}
 
 
 @bp.get("/health")
