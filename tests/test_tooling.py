@@ -205,8 +205,9 @@ class ToolingRun:
 def tooling_run(request: pytest.FixtureRequest, cookies_session) -> ToolingRun:
     """A fresh bake in a git repository, with every `run:` step of its CI job run in order (the
     first creates the project's .venv), then `pre-commit run --all-files` from that .venv."""
+    # The package name sorts before `tests`, as the generated tests' import blocks expect.
     result = cookies_session.bake(
-        extra_context={**VARIANTS[request.param], "project_name": f"Tooling {request.param}"}
+        extra_context={**VARIANTS[request.param], "project_name": f"Shop Tooling {request.param}"}
     )
     assert result.exit_code == 0, result.exception
     project = Path(result.project_path)
