@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ GIT_IDENTITY = {
 ENVIRONMENT_SECRET = "secret-from-the-environment-0123456789"
 # Each variant's CI run happens once, on one worker: its tests share the fixture's results.
 ON_ONE_WORKER = [
-    pytest.param(name, marks=pytest.mark.xdist_group(f"tooling-{name}")) for name in VARIANTS
+    pytest.param(name, marks=pytest.mark.xdist_group(name=f"tooling-{name}")) for name in VARIANTS
 ]
 
 
@@ -202,12 +203,24 @@ class ToolingRun:
 
 
 @pytest.fixture(scope="session")
-def tooling_run(request: pytest.FixtureRequest, cookies_session) -> ToolingRun:
-    """A fresh bake in a git repository, with every `run:` step of its CI job run in order (the
-    first creates the project's .venv), then `pre-commit run --all-files` from that .venv."""
+def tooling_run(cookies_session) -> Callable[[str], ToolingRun]:
+    """For a variant: a fresh bake in a git repository, with every `run:` step of its CI job run
+    in order (the first creates the project's .venv), then `pre-commit run --all-files` from that
+    .venv. Done once per variant and kept for the session."""
+    runs: dict[str, ToolingRun] = {}
+
+    def tooling_run_of(variant: str) -> ToolingRun:
+        if variant not in runs:
+            runs[variant] = run_the_tooling(cookies_session, variant)
+        return runs[variant]
+
+    return tooling_run_of
+
+
+def run_the_tooling(cookies_session, variant: str) -> ToolingRun:
     # The package name sorts before `tests`, as the generated tests' import blocks expect.
     result = cookies_session.bake(
-        extra_context={**VARIANTS[request.param], "project_name": f"Shop Tooling {request.param}"}
+        extra_context={**VARIANTS[variant], "project_name": f"Shop Tooling {variant}"}
     )
     assert result.exit_code == 0, result.exception
     project = Path(result.project_path)
@@ -228,16 +241,19 @@ def tooling_run(request: pytest.FixtureRequest, cookies_session) -> ToolingRun:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tooling_run", ON_ONE_WORKER, indirect=True)
-def test_every_ci_run_step_passes_in_a_fresh_virtual_environment(tooling_run: ToolingRun) -> None:
-    names = [name for name, _ in tooling_run.steps]
-    for name, result in tooling_run.steps:
+@pytest.mark.parametrize("variant", ON_ONE_WORKER)
+def test_every_ci_run_step_passes_in_a_fresh_virtual_environment(
+    tooling_run: Callable[[str], ToolingRun], variant: str
+) -> None:
+    tooled = tooling_run(variant)
+    names = [name for name, _ in tooled.steps]
+    for name, result in tooled.steps:
         assert result.returncode == 0, f"{name}:\n{result.stdout[-6000:]}{result.stderr[-3000:]}"
-    assert names == [name for name, _ in run_steps(tooling_run.project)]
+    assert names == [name for name, _ in run_steps(tooled.project)]
 
-    outputs = dict(tooling_run.steps)
+    outputs = dict(tooled.steps)
     install, lint, test, audit = (outputs[name] for name in names)
-    assert (tooling_run.project / ".venv" / "bin" / "pip-audit").is_file()
+    assert (tooled.project / ".venv" / "bin" / "pip-audit").is_file()
     assert "Successfully installed" in install.stdout
     assert "All checks passed!" in lint.stdout
     assert "Success: no issues found" in lint.stdout
@@ -246,21 +262,26 @@ def test_every_ci_run_step_passes_in_a_fresh_virtual_environment(tooling_run: To
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tooling_run", ON_ONE_WORKER, indirect=True)
-def test_pre_commit_passes_on_a_fresh_bake_and_changes_nothing(tooling_run: ToolingRun) -> None:
-    output = tooling_run.pre_commit.stdout + tooling_run.pre_commit.stderr
+@pytest.mark.parametrize("variant", ON_ONE_WORKER)
+def test_pre_commit_passes_on_a_fresh_bake_and_changes_nothing(
+    tooling_run: Callable[[str], ToolingRun], variant: str
+) -> None:
+    tooled = tooling_run(variant)
+    output = tooled.pre_commit.stdout + tooled.pre_commit.stderr
 
-    assert tooling_run.pre_commit.returncode == 0, output[-6000:]
+    assert tooled.pre_commit.returncode == 0, output[-6000:]
     for hook in ("ruff check", "ruff format", "mypy", "trim trailing whitespace", "check yaml"):
         assert re.search(rf"^{re.escape(hook)}\.+Passed$", output, re.MULTILINE), hook
-    status = ok(run(["git", "status", "--porcelain", "--untracked-files=no"], tooling_run.project))
+    status = ok(run(["git", "status", "--porcelain", "--untracked-files=no"], tooled.project))
     assert status == ""
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tooling_run", ON_ONE_WORKER, indirect=True)
-def test_pre_commit_refuses_a_staged_env_file(tooling_run: ToolingRun) -> None:
-    project = tooling_run.project
+@pytest.mark.parametrize("variant", ON_ONE_WORKER)
+def test_pre_commit_refuses_a_staged_env_file(
+    tooling_run: Callable[[str], ToolingRun], variant: str
+) -> None:
+    project = tooling_run(variant).project
     venv = project / ".venv" / "bin"
     ok(run(["git", "add", "--force", ".env"], project))
     try:
