@@ -100,34 +100,46 @@ async def connect(app: str, pim_url: str, client: httpx.AsyncClient) -> None:
 @dataclass
 class Load:
     per_second: float
+    count: int
     p50_ms: float
     p99_ms: float
 
 
-async def browsers(app: str, pim_url: str, concurrent: int, step: str) -> Load:
+async def browsers(
+    app: str, pim_urls: list[str], concurrent: int, step: str, on_start: Any = None
+) -> Load:
     """Run ``concurrent`` browsers doing ``step`` in a loop for LOAD_SECONDS."""
     latencies: list[float] = []
+    clients = [httpx.AsyncClient(timeout=30) for _ in range(concurrent)]
+    if step == "first-api-call":  # each user connects once, before the clock starts
+        await asyncio.gather(
+            *(connect(app, pim_urls[i % len(pim_urls)], client) for i, client in enumerate(clients))
+        )
+    if on_start is not None:
+        on_start()
     stop = time.perf_counter() + LOAD_SECONDS
 
-    async def browser() -> None:
-        async with httpx.AsyncClient(timeout=30) as client:
-            if step == "first-api-call":
+    async def browser(client: httpx.AsyncClient, pim_url: str) -> None:
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            if step == "connect":
                 await connect(app, pim_url, client)
-            while time.perf_counter() < stop:
-                start = time.perf_counter()
-                if step == "connect":
-                    await connect(app, pim_url, client)
-                else:
-                    page = await client.get(f"{app}/first-api-call")
-                    assert page.status_code == 200, page.text[:300]
-                latencies.append(time.perf_counter() - start)
+            else:
+                page = await client.get(f"{app}/first-api-call")
+                assert page.status_code == 200, page.text[:300]
+            latencies.append(time.perf_counter() - start)
 
     start = time.perf_counter()
-    await asyncio.gather(*(browser() for _ in range(concurrent)))
+    await asyncio.gather(
+        *(browser(client, pim_urls[i % len(pim_urls)]) for i, client in enumerate(clients))
+    )
     elapsed = time.perf_counter() - start
+    for client in clients:
+        await client.aclose()
     latencies.sort()
     return Load(
         len(latencies) / elapsed,
+        len(latencies),
         1000 * latencies[len(latencies) // 2],
         1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
     )
@@ -154,14 +166,18 @@ async def mixed(app: str, pim_url: str, total: int, concurrent: int = 20) -> Non
 class FakePimProcess:
     """The baked project's fake PIM in its own process (see pim_server.py)."""
 
-    def __init__(self, project: Path, callback_url: str) -> None:
+    def __init__(self, project: Path, callback_url: str, count: int = 1) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, BENCHMARKS / "pim_server.py", str(free_port()),
+            [sys.executable, BENCHMARKS / "pim_server.py", str(count),
              CLIENT_ID, CLIENT_SECRET, callback_url],
             cwd=project, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": f"{project}{os.pathsep}{project / 'src'}"},
         )
         assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
+        self.urls = self.process.stdout.readline().split()
+        self.url = self.urls[0] if self.urls else ""
+        if not self.url.startswith("http://"):
+            raise RuntimeError("the fake PIM did not start")
 
     def command(self, line: str) -> dict[str, int]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -294,13 +310,16 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
             bare.stop()
         for concurrent in (1, 20):
             pim.command("reset")
-            load = asyncio.run(browsers(app.url, pim.url, concurrent, "connect"))
+            load = asyncio.run(browsers(app.url, pim.urls, concurrent, "connect"))
             stats = pim.command("stats")
             figures[f"connect_{concurrent}"] = load
             figures[f"connect_{concurrent}_pim_connections"] = stats["app_connections"]
+            figures[f"connect_{concurrent}_exchanges"] = load.count
         pim.command(f"delay {PIM_DELAY}")
-        pim.command("reset")
-        figures["api_20"] = asyncio.run(browsers(app.url, pim.url, 20, "first-api-call"))
+        figures["api_20"] = asyncio.run(
+            # Count API calls only, not the consents and token exchanges before them.
+            browsers(app.url, pim.urls, 20, "first-api-call", lambda: pim.command("reset"))
+        )
         figures["api_max_in_flight"] = pim.command("stats")["max_in_flight"]
         pim.command("delay 0")
         asyncio.run(mixed(app.url, pim.url, 10_000))
@@ -313,12 +332,13 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
             for workers in (1, 2):
                 pim.stop()
                 port = free_port()
-                pim = FakePimProcess(project, f"http://127.0.0.1:{port}/callback")
-                env = app_env(project, pim.url, postgres.url)
+                # One PIM per browser: tenants connect in parallel, each its own row.
+                pim = FakePimProcess(project, f"http://127.0.0.1:{port}/callback", count=20)
+                env = app_env(project, ",".join(pim.urls), postgres.url)
                 app = Server(framework, project, env, workers=workers, port=port)
                 try:
                     figures[f"pg_{workers}w"] = asyncio.run(
-                        browsers(app.url, pim.url, 20, "connect"))
+                        browsers(app.url, pim.urls, 20, "connect"))
                 finally:
                     app.stop()
             figures["pg_ratio"] = figures["pg_2w"].per_second / figures["pg_1w"].per_second
@@ -345,7 +365,8 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
     for concurrent in (1, 20):
         lines.append(row(f"complete connections, {concurrent} browser(s)", load(f"connect_{concurrent}")))
         lines.append(row(f"TCP connections the App opened to the PIM ({concurrent})",
-                         lambda r, c=concurrent: str(r[f"connect_{c}_pim_connections"])))
+                         lambda r, c=concurrent: f"{r[f'connect_{c}_pim_connections']} "
+                         f"for {r[f'connect_{c}_exchanges']} token exchanges"))
     lines.append(row(f"`/first-api-call`, 20 users, PIM answers in {PIM_DELAY * 1000:.0f} ms",
                      load("api_20")))
     lines.append(row("most concurrent calls the PIM saw", lambda r: str(r["api_max_in_flight"])))
