@@ -23,7 +23,9 @@ def main() -> None:
     peers_lock = threading.Lock()
     for _ in range(int(count)):
         pim = FakePim(
-            "http://127.0.0.1", client_id=client_id, client_secret=client_secret,
+            "http://127.0.0.1",
+            client_id=client_id,
+            client_secret=client_secret,
             callback_url=callback_url,
         )
         server = serve(pim, "127.0.0.1", 0)

@@ -27,10 +27,18 @@ def wsgi_requests(application: Any, query: str, count: int) -> None:
 def asgi_requests(application: Any, query: str, count: int) -> None:
     async def one() -> None:
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-            "scheme": "http", "path": "/activate", "raw_path": b"/activate",
-            "query_string": query.encode(), "root_path": "", "headers": [(b"host", b"127.0.0.1")],
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/activate",
+            "raw_path": b"/activate",
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
         }
         status: list[int] = []
 

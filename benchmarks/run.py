@@ -55,9 +55,17 @@ def wait_for(url: str, timeout: float = 20.0) -> None:
 
 def bake(framework: str, into: Path, openid: bool = False) -> Path:
     subprocess.run(
-        [BIN / "cookiecutter", "--no-input", "-o", into, TEMPLATE,
-         f"framework={framework}", f"openid_connect={'true' if openid else 'false'}"],
-        check=True, capture_output=True,
+        [
+            BIN / "cookiecutter",
+            "--no-input",
+            "-o",
+            into,
+            TEMPLATE,
+            f"framework={framework}",
+            f"openid_connect={'true' if openid else 'false'}",
+        ],
+        check=True,
+        capture_output=True,
     )
     return into / "akeneo-start-app"
 
@@ -75,7 +83,9 @@ def wrk(url: str, connections: int = 20) -> float:
     """Requests per second that wrk sustains against ``url`` (2 threads)."""
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{LOAD_SECONDS}s", url],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -146,7 +156,7 @@ async def browsers(
 
 
 async def mixed(app: str, pim_url: str, total: int, concurrent: int = 20) -> None:
-    """``total`` requests: activate, health, home and first API call in turn, from connected browsers."""
+    """``total`` requests (activate, health, home, first API call) from connected browsers."""
     paths = [f"/activate?pim_url={pim_url}", "/health", "/", "/first-api-call"]
     per_browser = total // concurrent
 
@@ -168,9 +178,18 @@ class FakePimProcess:
 
     def __init__(self, project: Path, callback_url: str, count: int = 1) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, BENCHMARKS / "pim_server.py", str(count),
-             CLIENT_ID, CLIENT_SECRET, callback_url],
-            cwd=project, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                BENCHMARKS / "pim_server.py",
+                str(count),
+                CLIENT_ID,
+                CLIENT_SECRET,
+                callback_url,
+            ],
+            cwd=project,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONPATH": f"{project}{os.pathsep}{project / 'src'}"},
         )
         assert self.process.stdout is not None
@@ -194,19 +213,43 @@ class FakePimProcess:
 def server_command(framework: str, project: Path, target: str | None = None) -> list[str]:
     """The production command of the generated README (``target`` swaps in another app)."""
     if framework == "flask":
-        return [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", *([target] if target else [])]
-    return [str(BIN / "uvicorn"), target or "akeneo_start_app.app:create_app",
-            *([] if target else ["--factory"]),
-            "--host", os.environ.get("HOST", "127.0.0.1"), "--port", os.environ["PORT"],
-            "--no-proxy-headers", "--log-config", "logging.json"]
+        return [
+            str(BIN / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            *([target] if target else []),
+        ]
+    return [
+        str(BIN / "uvicorn"),
+        target or "akeneo_start_app.app:create_app",
+        *([] if target else ["--factory"]),
+        "--host",
+        os.environ.get("HOST", "127.0.0.1"),
+        "--port",
+        os.environ["PORT"],
+        "--no-proxy-headers",
+        "--log-config",
+        "logging.json",
+    ]
 
 
 class Server:
-    def __init__(self, framework: str, project: Path, env: dict[str, str],
-                 target: str | None = None, workers: int = 1, port: int | None = None) -> None:
+    def __init__(
+        self,
+        framework: str,
+        project: Path,
+        env: dict[str, str],
+        target: str | None = None,
+        workers: int = 1,
+        port: int | None = None,
+    ) -> None:
         self.port = port or free_port()
-        self.env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1",
-                    "WEB_CONCURRENCY": str(workers)}
+        self.env = {
+            **env,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": str(workers),
+        }
         saved = dict(os.environ)
         os.environ.update(self.env)
         command = server_command(framework, project, target)
@@ -214,8 +257,12 @@ class Server:
         os.environ.update(saved)
         self.framework = framework
         self.process = subprocess.Popen(
-            command, cwd=project, env={**os.environ, **self.env},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            command,
+            cwd=project,
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.url = f"http://127.0.0.1:{self.port}"
         wait_for(f"{self.url}/health")
@@ -256,14 +303,35 @@ class Postgres:
         self.folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
         self.port = free_port()
         shutil.chown(self.folder, "postgres")
-        self._as_postgres([PG_BIN / "initdb", "-D", self.folder / "data", "-U", "bench",
-                           "--auth=trust", "-E", "UTF8"])
-        self._as_postgres([PG_BIN / "pg_ctl", "-D", self.folder / "data", "-w", "-l",
-                           self.folder / "log", "-o",
-                           f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                           "-c fsync=off -c max_connections=50", "start"])
-        self._as_postgres([PG_BIN / "createdb",
-                           "-h", "127.0.0.1", "-p", str(self.port), "-U", "bench", "app"])
+        self._as_postgres(
+            [
+                PG_BIN / "initdb",
+                "-D",
+                self.folder / "data",
+                "-U",
+                "bench",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ]
+        )
+        self._as_postgres(
+            [
+                PG_BIN / "pg_ctl",
+                "-D",
+                self.folder / "data",
+                "-w",
+                "-l",
+                self.folder / "log",
+                "-o",
+                f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                "-c fsync=off -c max_connections=50",
+                "start",
+            ]
+        )
+        self._as_postgres(
+            [PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "bench", "app"]
+        )
         self.url = f"postgresql+psycopg://bench@127.0.0.1:{self.port}/app"
 
     def _as_postgres(self, command: list[Any]) -> None:
@@ -286,21 +354,24 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
         project = bake(framework, work / f"{framework}-{index}")
         bake_times.append(time.perf_counter() - start)
     figures["bake_s"] = statistics.median(bake_times)
-    figures["suite_s"] = timed([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"],
-                               cwd=project)
+    figures["suite_s"] = timed(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"], cwd=project
+    )
 
     port = free_port()
     pim = FakePimProcess(project, f"http://127.0.0.1:{port}/callback")
     env = app_env(project, pim.url, f"sqlite:///{project / 'bench.db'}")
-    subprocess.run([BIN / "alembic", "upgrade", "head"], cwd=project, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [BIN / "alembic", "upgrade", "head"], cwd=project, env=env, check=True, capture_output=True
+    )
     try:
         app = Server(framework, project, env, port=port)
         figures["rss_start_mb"] = app.rss_mb()
         activate_url = f"{app.url}/activate?pim_url={pim.url}"
         location = httpx.get(activate_url).headers["location"]
-        bare = Server(framework, project, {**env, "BARE_LOCATION": location},
-                      target=f"bare_{framework}:app")
+        bare = Server(
+            framework, project, {**env, "BARE_LOCATION": location}, target=f"bare_{framework}:app"
+        )
         try:
             for path, query in (("activate", f"?pim_url={pim.url}"), ("health", "")):
                 figures[f"{path}_rps"] = wrk(f"{app.url}/{path}{query}")
@@ -327,8 +398,13 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
         app.stop()
         if postgres is not None:
             env = app_env(project, pim.url, postgres.url)
-            subprocess.run([BIN / "alembic", "upgrade", "head"], cwd=project, env=env,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [BIN / "alembic", "upgrade", "head"],
+                cwd=project,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             for workers in (1, 2):
                 pim.stop()
                 port = free_port()
@@ -338,7 +414,8 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
                 app = Server(framework, project, env, workers=workers, port=port)
                 try:
                     figures[f"pg_{workers}w"] = asyncio.run(
-                        browsers(app.url, pim.urls, 20, "connect"))
+                        browsers(app.url, pim.urls, 20, "connect")
+                    )
                 finally:
                     app.stop()
             figures["pg_ratio"] = figures["pg_2w"].per_second / figures["pg_1w"].per_second
@@ -352,26 +429,51 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
         return f"| {label} | " + " | ".join(render(results[f]) for f in FRAMEWORKS) + " |"
 
     def load(key: str) -> Any:
-        return lambda r: f"{r[key].per_second:.1f}/s (p50 {r[key].p50_ms:.0f} ms, p99 {r[key].p99_ms:.0f} ms)"
+        return lambda r: (
+            f"{r[key].per_second:.1f}/s (p50 {r[key].p50_ms:.0f} ms, p99 {r[key].p99_ms:.0f} ms)"
+        )
 
-    lines = ["| Figure | Flask (gunicorn sync, 1 worker) | FastAPI (uvicorn, 1 worker) |",
-             "|---|---|---|",
-             row(f"bake, median of {BAKES}", lambda r: f"{r['bake_s']:.2f} s"),
-             row("the bake's own test suite", lambda r: f"{r['suite_s']:.1f} s")]
+    lines = [
+        "| Figure | Flask (gunicorn sync, 1 worker) | FastAPI (uvicorn, 1 worker) |",
+        "|---|---|---|",
+        row(f"bake, median of {BAKES}", lambda r: f"{r['bake_s']:.2f} s"),
+        row("the bake's own test suite", lambda r: f"{r['suite_s']:.1f} s"),
+    ]
     for path in ("activate", "health"):
-        lines.append(row(f"`GET /{path}` App / bare app (wrk -t2 -c20)",
-                         lambda r, p=path: f"{r[p + '_rps']:.0f} / {r[p + '_bare_rps']:.0f} req/s"
-                         f" = **{r[p + '_ratio']:.2f}**"))
+        lines.append(
+            row(
+                f"`GET /{path}` App / bare app (wrk -t2 -c20)",
+                lambda r, p=path: (
+                    f"{r[p + '_rps']:.0f} / {r[p + '_bare_rps']:.0f} req/s"
+                    f" = **{r[p + '_ratio']:.2f}**"
+                ),
+            )
+        )
     for concurrent in (1, 20):
-        lines.append(row(f"complete connections, {concurrent} browser(s)", load(f"connect_{concurrent}")))
-        lines.append(row(f"TCP connections the App opened to the PIM ({concurrent})",
-                         lambda r, c=concurrent: f"{r[f'connect_{c}_pim_connections']} "
-                         f"for {r[f'connect_{c}_exchanges']} token exchanges"))
-    lines.append(row(f"`/first-api-call`, 20 users, PIM answers in {PIM_DELAY * 1000:.0f} ms",
-                     load("api_20")))
+        lines.append(
+            row(f"complete connections, {concurrent} browser(s)", load(f"connect_{concurrent}"))
+        )
+        lines.append(
+            row(
+                f"TCP connections the App opened to the PIM ({concurrent})",
+                lambda r, c=concurrent: (
+                    f"{r[f'connect_{c}_pim_connections']} "
+                    f"for {r[f'connect_{c}_exchanges']} token exchanges"
+                ),
+            )
+        )
+    lines.append(
+        row(
+            f"`/first-api-call`, 20 users, PIM answers in {PIM_DELAY * 1000:.0f} ms", load("api_20")
+        )
+    )
     lines.append(row("most concurrent calls the PIM saw", lambda r: str(r["api_max_in_flight"])))
-    lines.append(row("worker RSS at start / after 10,000 mixed requests",
-                     lambda r: f"{r['rss_start_mb']:.0f} / {r['rss_after_mb']:.0f} MB"))
+    lines.append(
+        row(
+            "worker RSS at start / after 10,000 mixed requests",
+            lambda r: f"{r['rss_start_mb']:.0f} / {r['rss_after_mb']:.0f} MB",
+        )
+    )
     if all("pg_ratio" in r for r in results.values()):
         lines.append(row("PostgreSQL, 20 browsers, 1 worker", load("pg_1w")))
         lines.append(row("PostgreSQL, 20 browsers, 2 workers", load("pg_2w")))
@@ -382,8 +484,17 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
 def versions() -> str:
     import importlib.metadata as metadata
 
-    names = ["cookiecutter", "flask", "gunicorn", "fastapi", "starlette", "uvicorn", "httpx",
-             "sqlalchemy", "psycopg"]
+    names = [
+        "cookiecutter",
+        "flask",
+        "gunicorn",
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "httpx",
+        "sqlalchemy",
+        "psycopg",
+    ]
     found = ", ".join(f"{name} {metadata.version(name)}" for name in names)
     return f"Python {platform.python_version()}, {found}"
 
@@ -392,8 +503,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     postgres = Postgres() if (PG_BIN / "initdb").exists() else None
     try:
-        results = {framework: measure_framework(framework, work, postgres)
-                   for framework in FRAMEWORKS}
+        results = {
+            framework: measure_framework(framework, work, postgres) for framework in FRAMEWORKS
+        }
     finally:
         if postgres is not None:
             postgres.stop()
@@ -401,11 +513,14 @@ def main() -> None:
     lines = table(results)
     print("\n".join(lines))
     load = os.getloadavg()
-    machine = (f"{os.cpu_count()} cores ({platform.machine()}, {platform.system()}), load average "
-               f"{load[0]:.1f} when the run ended; {versions()}")
+    machine = (
+        f"{os.cpu_count()} cores ({platform.machine()}, {platform.system()}), load average "
+        f"{load[0]:.1f} when the run ended; {versions()}"
+    )
     (BENCHMARKS / "latest.md").write_text(
         f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine}.\n\n"
-        + "\n".join(lines) + "\n"
+        + "\n".join(lines)
+        + "\n"
     )
     print(f"\n{machine}\nWritten to {BENCHMARKS / 'latest.md'}")
 
