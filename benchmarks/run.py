@@ -210,7 +210,7 @@ class FakePimProcess:
         self.process.wait(10)
 
 
-def server_command(framework: str, project: Path, target: str | None = None) -> list[str]:
+def server_command(framework: str, port: int, target: str | None = None) -> list[str]:
     """The production command of the generated README (``target`` swaps in another app)."""
     if framework == "flask":
         return [
@@ -224,9 +224,9 @@ def server_command(framework: str, project: Path, target: str | None = None) -> 
         target or "akeneo_start_app.app:create_app",
         *([] if target else ["--factory"]),
         "--host",
-        os.environ.get("HOST", "127.0.0.1"),
+        "127.0.0.1",
         "--port",
-        os.environ["PORT"],
+        str(port),
         "--no-proxy-headers",
         "--log-config",
         "logging.json",
@@ -250,11 +250,7 @@ class Server:
             "HOST": "127.0.0.1",
             "WEB_CONCURRENCY": str(workers),
         }
-        saved = dict(os.environ)
-        os.environ.update(self.env)
-        command = server_command(framework, project, target)
-        os.environ.clear()
-        os.environ.update(saved)
+        command = server_command(framework, self.port, target)
         self.framework = framework
         self.process = subprocess.Popen(
             command,
