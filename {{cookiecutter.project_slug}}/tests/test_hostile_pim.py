@@ -7,18 +7,18 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-{% if cookiecutter.framework == "fastapi" %}
+
 import pytest
-from fastapi.testclient import TestClient
-{%- else %}
-import pytest
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.akeneo.network import AddressPolicy, PimTransport
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage
+{%- if cookiecutter.framework == "fastapi" %}
+from tests.conftest import CALLBACK_URL, CLIENT_ID, CLIENT_SECRET, Browser, Page, RunningApp
+{%- else %}
 from tests.conftest import CALLBACK_URL, CLIENT_ID, CLIENT_SECRET, Browser, Page
+{%- endif %}
 from tests.fake_pim import TOKEN_PATH, FakePim
 from tests.hostile_pim import (
     Answer,
@@ -68,16 +68,15 @@ def open_app(fast_settings: Settings) -> Iterator[MakeBrowser]:
 
     yield make
 {%- else %}
-    clients: list[TestClient] = []
+    apps: list[RunningApp] = []
 
     def make(settings: Settings = fast_settings, transport: PimTransport | None = None) -> Browser:
-        client = TestClient(create_app(settings, http_transport=transport), follow_redirects=False)
-        clients.append(client.__enter__())
-        return Browser(client)
+        apps.append(RunningApp(create_app(settings, http_transport=transport)))
+        return Browser(apps[-1])
 
     yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    for app in apps:
+        app.close()
 {%- endif %}
 
 
