@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -149,8 +149,34 @@ def test_after_rotation_new_tokens_are_written_with_the_new_key(
     only_new_key = make_storage(KEY_B).get_connection(PIM_A)
     assert only_new_key is not None
     assert only_new_key.access_token == "written-with-b"
-    with pytest.raises(InvalidToken):
-        make_storage(KEY_A).get_connection(PIM_A)
+    only_old_key = make_storage(KEY_A).get_connection(PIM_A)
+    assert only_old_key is not None and only_old_key.token_unreadable
+
+
+def test_a_token_no_key_decrypts_is_read_as_unreadable(
+    make_storage: MakeStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_storage(KEY_A).save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+    without_the_key = make_storage(KEY_B)
+
+    stored = without_the_key.get_connection(PIM_A)
+
+    assert stored is not None
+    assert stored.token_unreadable
+    assert stored.access_token == ""
+    assert "TOKEN_ENCRYPTION_KEYS" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_a_refusal_does_not_disconnect_a_pim_whose_token_no_key_decrypts(
+    make_storage: MakeStorage,
+) -> None:
+    make_storage(KEY_A).save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+    without_the_key = make_storage(KEY_B)
+
+    assert without_the_key.mark_disconnected(Connection(PIM_A, TOKEN, ())) is False
+    stored = make_storage(KEY_A).get_connection(PIM_A)
+    assert stored is not None and stored.disconnected_at is None
 
 
 def test_a_refused_token_marks_its_pim_disconnected_and_keeps_the_row(storage: Storage) -> None:

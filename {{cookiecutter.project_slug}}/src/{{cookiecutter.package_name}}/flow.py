@@ -224,6 +224,8 @@ def connected_pim(session: Session, storage: Storage) -> Connection:
         )
     if stored.disconnected_at is not None:
         raise AppError(disconnected_page(stored.pim_url))
+    if stored.token_unreadable:
+        raise AppError(token_unreadable_page(stored.pim_url))
     return Connection(stored.pim_url, stored.access_token, stored.scopes)
 
 
@@ -286,11 +288,24 @@ def disconnected_page(pim_url: str) -> ErrorPage:
     )
 
 
+def token_unreadable_page(pim_url: str) -> ErrorPage:
+    return ErrorPage(
+        409,
+        "The connection to the PIM needs reconnecting",
+        f"The App can no longer read the token it stored for {pim_url}: no key in "
+        "TOKEN_ENCRYPTION_KEYS decrypts it.",
+        "Connect again: open this App's Activate URL for that PIM (or click Open app in the "
+        "PIM) and accept the scopes. An administrator can instead put the old key back in "
+        "TOKEN_ENCRYPTION_KEYS.",
+    )
+
+
 def _in_use(connection: StoredConnection | None) -> bool:
     return (
         connection is not None
         and connection.disconnected_at is None
         and connection.scopes_requested_at is None
+        and not connection.token_unreadable
     )
 {%- if cookiecutter.openid_connect %}
 

@@ -3,11 +3,13 @@
 Users are keyed by `(pim_url, sub)`: the PIM's pairwise identifier, never by name or email.
 {% endif %}"""
 
+import hmac
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 {%- if cookiecutter.openid_connect %}
 from sqlalchemy import (
     DateTime,
@@ -27,6 +29,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from .akeneo.exchange import Connection
+
+logger = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -90,6 +94,9 @@ class StoredConnection:
     updated_at: datetime
     disconnected_at: datetime | None = None
     scopes_requested_at: datetime | None = None
+    # No key of TOKEN_ENCRYPTION_KEYS decrypts the stored token (access_token is then empty):
+    # the PIM must connect again for the App to get a token it can read.
+    token_unreadable: bool = False
 
 
 class Storage:
@@ -147,9 +154,20 @@ class Storage:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.pim_url == pim_url))
             if row is None:
                 return None
+            try:
+                access_token = self._fernet.decrypt(row.encrypted_token.encode()).decode()
+            except InvalidToken:
+                logger.warning(
+                    "No key in TOKEN_ENCRYPTION_KEYS decrypts the token stored for %s: put the "
+                    "key it was written with back in TOKEN_ENCRYPTION_KEYS, or connect the PIM "
+                    "again",
+                    row.pim_url,
+                )
+                access_token = ""
             return StoredConnection(
                 pim_url=row.pim_url,
-                access_token=self._fernet.decrypt(row.encrypted_token.encode()).decode(),
+                access_token=access_token,
+                token_unreadable=not access_token,
                 scopes=tuple(row.scopes.split()),
                 connected_at=_utc(row.connected_at),
                 updated_at=_utc(row.updated_at),
@@ -169,12 +187,18 @@ class Storage:
             row = session.scalar(
                 select(ConnectionRow).where(ConnectionRow.pim_url == connection.pim_url)
             )
-            if row is None or self._fernet.decrypt(row.encrypted_token.encode()) != (
-                connection.access_token.encode()
+            if row is None or not hmac.compare_digest(
+                self._decrypt_or_empty(row.encrypted_token), connection.access_token.encode()
             ):
                 return False
             row.disconnected_at = row.disconnected_at or datetime.now(UTC)
             return True
+
+    def _decrypt_or_empty(self, encrypted_token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(encrypted_token.encode())
+        except InvalidToken:
+            return b""
 
     def mark_scopes_requested(self, pim_url: str) -> None:
         """Record that the PIM was asked for new scopes, until the PIM connects again."""
