@@ -1,14 +1,17 @@
 """After connecting: the first API call, a revoked token, missing scopes and asking for new ones."""
 
 import dataclasses
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage
 from tests.conftest import Browser
+from tests.databases import sql
 from tests.fake_pim import (
     AUTHORIZE_PATH,
     CHANNELS_PATH,
@@ -368,3 +371,54 @@ def test_an_oversized_form_is_refused(browser: Browser, pim_a: FakePim) -> None:
 
     assert page.status == 413
     assert "Connected to your PIM" in browser.get("/").text
+
+
+def lose_the_token_key(settings: Settings) -> None:
+    """As after TOKEN_ENCRYPTION_KEYS lost the key the stored tokens were written with."""
+    unknown_key = Fernet(Fernet.generate_key())
+    sql(
+        settings.database_url,
+        "UPDATE connections SET encrypted_token = :token",
+        token=unknown_key.encrypt(b"a-token").decode(),
+    )
+
+
+def test_a_token_no_key_decrypts_asks_to_connect_again(
+    browser: Browser,
+    pim_a: FakePim,
+    settings: Settings,
+    storage: Storage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    browser.connect(pim_a)
+    lose_the_token_key(settings)
+
+    with caplog.at_level(logging.WARNING):
+        home = browser.get("/")
+        api_call = browser.get("/first-api-call")
+
+    assert home.status == 200
+    assert "The connection needs reconnecting" in home.text
+    assert "Connect again" in home.text
+    assert 'href="/first-api-call"' not in home.text
+    assert api_call.status == 409
+    assert "needs reconnecting" in api_call.text
+    assert channel_requests(pim_a) == []
+    assert "TOKEN_ENCRYPTION_KEYS" in caplog.text
+    assert pim_a.url in caplog.text
+
+
+def test_activate_runs_a_new_authorization_when_no_key_decrypts_the_token(
+    browser: Browser, pim_a: FakePim, settings: Settings, storage: Storage
+) -> None:
+    browser.connect(pim_a)
+    lose_the_token_key(settings)
+
+    reopened = browser.get("/activate", {"pim_url": pim_a.url})
+
+    assert reopened.location.startswith(f"{pim_a.url}/connect/apps/v1/authorize?")
+    assert browser.get(pim_a.authorize(reopened.location)).location == "/"
+    stored = storage.get_connection(pim_a.url)
+    assert stored is not None and not stored.token_unreadable
+    assert "Connected to your PIM" in browser.get("/").text
+    assert browser.get("/first-api-call").status == 200

@@ -383,17 +383,47 @@ def test_open_app_with_a_linked_session_goes_straight_in(browser: Browser, pim_a
     assert len(pim_a.requests) == requests_before
 
 
-def test_open_app_for_another_pim_asks_that_pim(
+def test_open_app_for_another_pim_asks_to_confirm_the_switch(
     browser: Browser, pim_a: FakePim, pim_b: FakePim
 ) -> None:
     browser.connect(pim_a)
-    requests_to_a = len(pim_a.requests)
+    requests = (len(pim_a.requests), len(pim_b.requests))
 
     page = browser.get("/activate", {"pim_url": pim_b.url})
 
-    assert page.status == 302
-    assert page.location.startswith(f"{pim_b.url}/connect/apps/v1/authorize?")
-    assert len(pim_a.requests) == requests_to_a
+    assert page.status == 200
+    assert "Switch to another PIM?" in page.text
+    assert pim_a.url in page.text and pim_b.url in page.text
+    assert (len(pim_a.requests), len(pim_b.requests)) == requests
+    assert pim_a.url in browser.get("/").text
+
+
+def test_a_confirmed_switch_asks_the_other_pim_and_links_the_browser_to_it(
+    browser: Browser, pim_a: FakePim, pim_b: FakePim
+) -> None:
+    browser.connect(pim_a)
+    confirmation = browser.get("/activate", {"pim_url": pim_b.url})
+
+    switch = browser.submit(confirmation, "/activate")
+
+    assert switch.status == 303
+    assert switch.location.startswith(f"{pim_b.url}/connect/apps/v1/authorize?")
+    assert browser.get(pim_b.authorize(switch.location)).location == "/"
+    home = browser.get("/").text
+    assert pim_b.url in home and pim_a.url not in home
+
+
+def test_a_switch_posted_without_the_form_token_is_refused(
+    browser: Browser, pim_a: FakePim, pim_b: FakePim
+) -> None:
+    browser.connect(pim_a)
+
+    forged = browser.post("/activate", {"pim_url": pim_b.url})
+
+    assert forged.status == 403
+    assert "reload it, and try again" in forged.text
+    home = browser.get("/").text
+    assert pim_a.url in home and pim_b.url not in home
 
 
 def test_open_app_without_a_session_asks_the_pim(make_browser, pim_a: FakePim) -> None:

@@ -1,11 +1,14 @@
 """The database: one encrypted token per PIM, key rotation{% if cookiecutter.openid_connect %}, users keyed by (PIM, sub){% endif %}."""
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from {{ cookiecutter.package_name }}.akeneo.exchange import Connection
 {%- if cookiecutter.openid_connect %}
@@ -146,8 +149,34 @@ def test_after_rotation_new_tokens_are_written_with_the_new_key(
     only_new_key = make_storage(KEY_B).get_connection(PIM_A)
     assert only_new_key is not None
     assert only_new_key.access_token == "written-with-b"
-    with pytest.raises(InvalidToken):
-        make_storage(KEY_A).get_connection(PIM_A)
+    only_old_key = make_storage(KEY_A).get_connection(PIM_A)
+    assert only_old_key is not None and only_old_key.token_unreadable
+
+
+def test_a_token_no_key_decrypts_is_read_as_unreadable(
+    make_storage: MakeStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_storage(KEY_A).save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+    without_the_key = make_storage(KEY_B)
+
+    stored = without_the_key.get_connection(PIM_A)
+
+    assert stored is not None
+    assert stored.token_unreadable
+    assert stored.access_token == ""
+    assert "TOKEN_ENCRYPTION_KEYS" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_a_refusal_does_not_disconnect_a_pim_whose_token_no_key_decrypts(
+    make_storage: MakeStorage,
+) -> None:
+    make_storage(KEY_A).save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+    without_the_key = make_storage(KEY_B)
+
+    assert without_the_key.mark_disconnected(Connection(PIM_A, TOKEN, ())) is False
+    stored = make_storage(KEY_A).get_connection(PIM_A)
+    assert stored is not None and stored.disconnected_at is None
 
 
 def test_a_refused_token_marks_its_pim_disconnected_and_keeps_the_row(storage: Storage) -> None:
@@ -225,6 +254,52 @@ def test_an_unreachable_database_is_not_available(make_storage: MakeStorage) -> 
 
     assert not Path("/nonexistent-dir").exists()
     assert storage.is_available() is False
+
+
+PARALLEL = 8
+
+
+def in_parallel(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls at once on threads (as workers would) and return their results."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def test_first_connections_of_one_pim_at_once_store_one_row(
+    make_storage: MakeStorage, database: str
+) -> None:
+    workers = [make_storage(KEY_A) for _ in range(PARALLEL)]
+
+    in_parallel(
+        *(
+            lambda worker=worker, n=n: worker.save_connection(
+                Connection(PIM_A, f"token-{n}", ("read_products",))
+            )
+            for n, worker in enumerate(workers)
+        )
+    )
+
+    [(count,)] = rows(database, "SELECT COUNT(*) FROM connections")
+    assert count == 1
+    stored = workers[0].get_connection(PIM_A)
+    assert stored is not None
+    assert stored.access_token in {f"token-{n}" for n in range(PARALLEL)}
+
+
+def test_a_database_error_does_not_quote_the_stored_values(storage: Storage) -> None:
+    storage.save_connection(Connection(PIM_A, TOKEN, ("read_products",)))
+    duplicate = text(
+        "INSERT INTO connections (pim_url, encrypted_token, scopes, connected_at, updated_at) "
+        "VALUES (:pim_url, :token, '', :now, :now)"
+    )
+
+    with pytest.raises(IntegrityError) as raised, storage.engine.begin() as connection:
+        connection.execute(
+            duplicate, {"pim_url": PIM_A, "token": "secret-ciphertext", "now": datetime.now(UTC)}
+        )
+
+    assert "secret-ciphertext" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)
 {%- if cookiecutter.openid_connect %}
 
 
@@ -275,6 +350,24 @@ def test_a_second_login_updates_the_same_user(storage: Storage, database: str) -
     [(sub, second_login)] = rows(database, "SELECT sub, last_login_at FROM users")
     assert sub == SUB
     assert str(second_login) >= str(first_login)
+
+
+def test_first_logins_of_one_user_at_once_store_one_user(
+    make_storage: MakeStorage, database: str
+) -> None:
+    workers = [make_storage(KEY_A) for _ in range(PARALLEL)]
+
+    user_ids = in_parallel(
+        *(
+            lambda worker=worker: worker.save_connection(
+                Connection(PIM_A, TOKEN, ("openid",), identity())
+            )
+            for worker in workers
+        )
+    )
+
+    [(user_id,)] = rows(database, "SELECT id FROM users")
+    assert user_ids == [user_id] * PARALLEL
 
 
 def test_the_same_sub_on_another_pim_is_another_user(storage: Storage) -> None:

@@ -105,9 +105,22 @@ def welcome_context(settings: Settings, activate_url: str, callback_url: str) ->
     }
 
 
+@dataclass(frozen=True)
+class SwitchConfirmation:
+    """A browser linked to one PIM was sent to connect another: its user confirms first.
+
+    Otherwise any site (or a hostile PIM) could send the browser through /activate and have it
+    come back linked to another PIM, as another user.
+    """
+
+    linked_pim_url: str
+    new_pim_url: str
+    csrf_token: str
+
+
 def activation_redirect(
     session: Session, raw_pim_url: str | None, settings: Settings, storage: Storage
-) -> str:
+) -> str | SwitchConfirmation:
     """Where the Activate URL sends the browser: into the App, or to the PIM's consent screen.
 
     "Connect" and "Open app" both land here. A session already linked to this PIM
@@ -117,6 +130,9 @@ def activation_redirect(
     if settings.missing_credentials:
         raise AppError(not_configured(settings))
     pim_url = _allowed_pim_url(raw_pim_url or "", settings)
+    linked_pim_url = session.get("pim_url")
+    if isinstance(linked_pim_url, str) and linked_pim_url != pim_url:
+        return SwitchConfirmation(linked_pim_url, pim_url, csrf_token(session))
     # A disconnected PIM, or one asked for new scopes, needs the user's consent again.
     linked = session.get("pim_url") == pim_url and _in_use(storage.get_connection(pim_url))
 {%- if cookiecutter.openid_connect %}
@@ -125,6 +141,20 @@ def activation_redirect(
     if linked:
 {%- endif %}
         return "/"
+    return _start_authorization(session, pim_url, settings)
+
+
+def confirmed_switch_redirect(
+    session: Session, submitted_token: str | None, raw_pim_url: str | None, settings: Settings
+) -> str:
+    """The PIM's consent screen, once the user confirmed leaving the PIM this browser is on."""
+    check_csrf(session, submitted_token)
+    if settings.missing_credentials:
+        raise AppError(not_configured(settings))
+    return _start_authorization(session, _allowed_pim_url(raw_pim_url or "", settings), settings)
+
+
+def _start_authorization(session: Session, pim_url: str, settings: Settings) -> str:
     state = new_state()
     session["authorization"] = {
         "state": state,
@@ -252,6 +282,8 @@ def connected_pim(session: Session, storage: Storage) -> Connection:
         )
     if stored.disconnected_at is not None:
         raise AppError(disconnected_page(stored.pim_url))
+    if stored.token_unreadable:
+        raise AppError(token_unreadable_page(stored.pim_url))
     return Connection(stored.pim_url, stored.access_token, stored.scopes)
 
 
@@ -314,11 +346,24 @@ def disconnected_page(pim_url: str) -> ErrorPage:
     )
 
 
+def token_unreadable_page(pim_url: str) -> ErrorPage:
+    return ErrorPage(
+        409,
+        "The connection to the PIM needs reconnecting",
+        f"The App can no longer read the token it stored for {pim_url}: no key in "
+        "TOKEN_ENCRYPTION_KEYS decrypts it.",
+        "Connect again: open this App's Activate URL for that PIM (or click Open app in the "
+        "PIM) and accept the scopes. An administrator can instead put the old key back in "
+        "TOKEN_ENCRYPTION_KEYS.",
+    )
+
+
 def _in_use(connection: StoredConnection | None) -> bool:
     return (
         connection is not None
         and connection.disconnected_at is None
         and connection.scopes_requested_at is None
+        and not connection.token_unreadable
     )
 {%- if cookiecutter.openid_connect %}
 

@@ -3,11 +3,13 @@
 Users are keyed by `(pim_url, sub)`: the PIM's pairwise identifier, never by name or email.
 {% endif %}"""
 
+import hmac
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 {%- if cookiecutter.openid_connect %}
 from sqlalchemy import (
     DateTime,
@@ -19,15 +21,16 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import URL
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 {%- else %}
 from sqlalchemy import DateTime, MetaData, String, Text, create_engine, select, text
-from sqlalchemy.engine import URL
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 {%- endif %}
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from .akeneo.exchange import Connection
+
+logger = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -91,6 +94,9 @@ class StoredConnection:
     updated_at: datetime
     disconnected_at: datetime | None = None
     scopes_requested_at: datetime | None = None
+    # No key of TOKEN_ENCRYPTION_KEYS decrypts the stored token (access_token is then empty):
+    # the PIM must connect again for the App to get a token it can read.
+    token_unreadable: bool = False
 
 
 class Storage:
@@ -99,7 +105,9 @@ class Storage:
         # tokens still read until they are written again.
         self._fernet = MultiFernet([Fernet(key) for key in encryption_keys])
         # A pooled connection that died with a database restart is replaced, not used.
-        self.engine = create_engine(database_url, pool_pre_ping=True)
+        # hide_parameters: a database error's message would otherwise quote the statement's
+        # values, encrypted tokens included, into the logs.
+        self.engine = create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def is_available(self) -> bool:
@@ -120,17 +128,21 @@ class Storage:
         """Insert or update the PIM's row, leaving other PIMs' rows untouched."""
 {%- endif %}
         now = datetime.now(UTC)
+        changes = {
+            "encrypted_token": self._fernet.encrypt(connection.access_token.encode()).decode(),
+            "scopes": " ".join(connection.scopes),
+            "updated_at": now,
+            "disconnected_at": None,
+            "scopes_requested_at": None,
+        }
+        # One statement, not read-then-insert: two first callbacks of one PIM at once would
+        # both find no row, and the second insert would break the unique constraint.
         with self._sessions.begin() as session:
-            row = session.scalar(
-                select(ConnectionRow).where(ConnectionRow.pim_url == connection.pim_url)
+            session.execute(
+                _insert(session, ConnectionRow)
+                .values(pim_url=connection.pim_url, connected_at=now, **changes)
+                .on_conflict_do_update(index_elements=[ConnectionRow.pim_url], set_=changes)
             )
-            if row is None:
-                row = ConnectionRow(pim_url=connection.pim_url, connected_at=now)
-                session.add(row)
-            row.encrypted_token = self._fernet.encrypt(connection.access_token.encode()).decode()
-            row.scopes = " ".join(connection.scopes)
-            row.updated_at = now
-            row.disconnected_at = row.scopes_requested_at = None
 {%- if cookiecutter.openid_connect %}
             if connection.identity is None:
                 return None
@@ -142,9 +154,20 @@ class Storage:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.pim_url == pim_url))
             if row is None:
                 return None
+            try:
+                access_token = self._fernet.decrypt(row.encrypted_token.encode()).decode()
+            except InvalidToken:
+                logger.warning(
+                    "No key in TOKEN_ENCRYPTION_KEYS decrypts the token stored for %s: put the "
+                    "key it was written with back in TOKEN_ENCRYPTION_KEYS, or connect the PIM "
+                    "again",
+                    row.pim_url,
+                )
+                access_token = ""
             return StoredConnection(
                 pim_url=row.pim_url,
-                access_token=self._fernet.decrypt(row.encrypted_token.encode()).decode(),
+                access_token=access_token,
+                token_unreadable=not access_token,
                 scopes=tuple(row.scopes.split()),
                 connected_at=_utc(row.connected_at),
                 updated_at=_utc(row.updated_at),
@@ -164,12 +187,18 @@ class Storage:
             row = session.scalar(
                 select(ConnectionRow).where(ConnectionRow.pim_url == connection.pim_url)
             )
-            if row is None or self._fernet.decrypt(row.encrypted_token.encode()) != (
-                connection.access_token.encode()
+            if row is None or not hmac.compare_digest(
+                self._decrypt_or_empty(row.encrypted_token), connection.access_token.encode()
             ):
                 return False
             row.disconnected_at = row.disconnected_at or datetime.now(UTC)
             return True
+
+    def _decrypt_or_empty(self, encrypted_token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(encrypted_token.encode())
+        except InvalidToken:
+            return b""
 
     def mark_scopes_requested(self, pim_url: str) -> None:
         """Record that the PIM was asked for new scopes, until the PIM connects again."""
@@ -189,22 +218,28 @@ class Storage:
     def _save_user(self, session: Session, connection: Connection, now: datetime) -> int:
         identity = connection.identity
         assert identity is not None
-        row = session.scalar(
-            select(UserRow).where(
-                UserRow.pim_url == connection.pim_url, UserRow.sub == identity.sub
-            )
-        )
-        if row is None:
-            row = UserRow(pim_url=connection.pim_url, sub=identity.sub)
-            session.add(row)
         # Names and email are editable in the PIM: the latest login has the current ones.
-        row.first_name = identity.first_name
-        row.last_name = identity.last_name
-        row.email = identity.email
-        row.last_login_at = now
-        session.flush()
-        return row.id
+        changes = {
+            "first_name": identity.first_name,
+            "last_name": identity.last_name,
+            "email": identity.email,
+            "last_login_at": now,
+        }
+        user_id: int = session.execute(
+            _insert(session, UserRow)
+            .values(pim_url=connection.pim_url, sub=identity.sub, **changes)
+            .on_conflict_do_update(index_elements=[UserRow.pim_url, UserRow.sub], set_=changes)
+            .returning(UserRow.id)
+        ).scalar_one()
+        return user_id
 {%- endif %}
+
+
+def _insert(session: Session, table: type[Base]) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that can turn into an UPDATE on conflict, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def create_private_sqlite_file(url: URL) -> None:

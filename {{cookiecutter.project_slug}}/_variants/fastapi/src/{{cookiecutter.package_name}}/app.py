@@ -178,15 +178,26 @@ async def home(
 @router.get("/activate")
 async def activate(
     request: Request, settings: SettingsDependency, storage: StorageDependency
-) -> RedirectResponse:
-    location = await run_in_threadpool(
+) -> Response:
+    target = await run_in_threadpool(
         flow.activation_redirect,
         request.session,
         request.query_params.get("pim_url"),
         settings,
         storage,
     )
-    return RedirectResponse(location, status_code=302)
+    if isinstance(target, flow.SwitchConfirmation):
+        return _page(request, "switch_pim.html", switch=target)
+    return RedirectResponse(target, status_code=302)
+
+
+@router.post("/activate")
+async def confirm_switch(request: Request, settings: SettingsDependency) -> RedirectResponse:
+    form = await _form(request)
+    location = flow.confirmed_switch_redirect(
+        request.session, form.get(flow.CSRF_FIELD), form.get("pim_url"), settings
+    )
+    return RedirectResponse(location, status_code=303)
 
 
 @router.get("/callback")

@@ -177,10 +177,24 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/activate")
 def activate() -> ResponseReturnValue:
+    target = flow.activation_redirect(
+        session, request.args.get("pim_url"), _extension("settings"), _extension("storage")
+    )
+    if isinstance(target, flow.SwitchConfirmation):
+        return render_template("switch_pim.html", switch=target)
+    return redirect(target)
+
+
+@bp.post("/activate")
+def confirm_switch() -> ResponseReturnValue:
     return redirect(
-        flow.activation_redirect(
-            session, request.args.get("pim_url"), _extension("settings"), _extension("storage")
-        )
+        flow.confirmed_switch_redirect(
+            session,
+            request.form.get(flow.CSRF_FIELD),
+            request.form.get("pim_url"),
+            _extension("settings"),
+        ),
+        code=303,
     )
 
 
