@@ -30,6 +30,7 @@ VARIABLES = {
     "HTTP_TIMEOUT": "Seconds to wait for a PIM before giving up.",
     "TRUSTED_PROXIES": "Proxy addresses or networks whose X-Forwarded-Proto/-For are believed.",
     "PIM_API_MAX_BYTES": "Largest PIM API answer read, in bytes once decompressed.",
+    "SESSION_LIFETIME_HOURS": "Hours a browser stays linked to its PIM after connecting (1-720).",
 }
 # Left empty in the tracked .env.example: secrets, and what is this installation's own.
 NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
@@ -103,6 +104,7 @@ def settings(answers: dict[str, Any]) -> dict[str, str]:
         "HTTP_TIMEOUT": "10",
         "TRUSTED_PROXIES": "",
         "PIM_API_MAX_BYTES": "10000000",
+        "SESSION_LIFETIME_HOURS": "12",
     }
     if not answers["openid_connect"]:
         del values["AKENEO_OPENID_CONNECT"]

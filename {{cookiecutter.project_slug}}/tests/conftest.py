@@ -197,6 +197,24 @@ class Browser:
         assert activation.status in (302, 303), activation.text
         return self.get(pim.authorize(activation.location))
 
+    @property
+    def session_cookie(self) -> str:
+        """The signed session cookie this browser holds ("" if none), as a thief would copy it."""
+{%- if cookiecutter.framework == "flask" %}
+        cookie = self._client.get_cookie("session")
+        return cookie.value if cookie is not None else ""
+{%- else %}
+        return self._client.cookies.get("session") or ""
+{%- endif %}
+
+    @session_cookie.setter
+    def session_cookie(self, value: str) -> None:
+{%- if cookiecutter.framework == "flask" %}
+        self._client.set_cookie("session", value)
+{%- else %}
+        self._client.cookies.set("session", value)
+{%- endif %}
+
 
 @pytest.fixture
 def pim_a() -> FakePim:

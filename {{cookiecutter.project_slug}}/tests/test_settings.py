@@ -1,6 +1,7 @@
 """Settings from the environment and `.env`: values, precedence, and one clear error per mistake."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ def test_settings_come_from_the_given_environment(no_env_file: Path, tmp_path: P
         APP_ENV="production",
         HTTP_TIMEOUT="2.5",
         PIM_API_MAX_BYTES="20000000",
+        SESSION_LIFETIME_HOURS="48",
         TOKEN_ENCRYPTION_KEYS=f"{KEY_B}, {KEY_A}",
     )
 
@@ -53,6 +55,7 @@ def test_settings_come_from_the_given_environment(no_env_file: Path, tmp_path: P
     assert settings.development is False
     assert settings.http_timeout == 2.5
     assert settings.api_max_bytes == 20_000_000
+    assert settings.session_lifetime == timedelta(hours=48)
     assert settings.missing_credentials == []
 
 
@@ -64,6 +67,7 @@ def test_defaults_apply_to_what_is_not_set(no_env_file: Path) -> None:
     assert settings.database_url == "sqlite:///app.db"
     assert settings.http_timeout == 10.0
     assert settings.api_max_bytes == 10_000_000
+    assert settings.session_lifetime == timedelta(hours=12)
     assert settings.allowed_pim_urls == ()
     assert settings.scopes == ()
 {%- if cookiecutter.openid_connect %}
@@ -161,6 +165,7 @@ def test_the_process_environment_is_the_default(
         "HTTP_TIMEOUT",
         "TRUSTED_PROXIES",
         "PIM_API_MAX_BYTES",
+        "SESSION_LIFETIME_HOURS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -217,6 +222,10 @@ def test_empty_credentials_are_listed_not_raised(
         ({"PIM_API_MAX_BYTES": "ten"}, "PIM_API_MAX_BYTES must be a number of bytes from"),
         ({"PIM_API_MAX_BYTES": "99999"}, "PIM_API_MAX_BYTES must be a number of bytes from"),
         ({"PIM_API_MAX_BYTES": "-1"}, "PIM_API_MAX_BYTES must be a number of bytes from"),
+        ({"SESSION_LIFETIME_HOURS": "0"}, "SESSION_LIFETIME_HOURS must be a whole number of"),
+        ({"SESSION_LIFETIME_HOURS": "721"}, "hours from 1 to 720, not '721'"),
+        ({"SESSION_LIFETIME_HOURS": "1.5"}, "SESSION_LIFETIME_HOURS must be a whole number of"),
+        ({"SESSION_LIFETIME_HOURS": "forever"}, "SESSION_LIFETIME_HOURS must be a whole number"),
         ({"AKENEO_SCOPES": "read_products " * 72}, "AKENEO_SCOPES: the scopes asked for take"),
         (
             {"AKENEO_ALLOWED_PIM_URLS": "https://*.com"},
@@ -271,6 +280,10 @@ def test_empty_credentials_are_listed_not_raised(
         "api-max-bytes-not-a-number",
         "api-max-bytes-too-small",
         "api-max-bytes-negative",
+        "session-lifetime-zero",
+        "session-lifetime-over-30-days",
+        "session-lifetime-fractional",
+        "session-lifetime-not-a-number",
         "scopes-over-1000-characters",
         "allow-list-pattern-too-broad",
         "allow-list-wildcard-inside",

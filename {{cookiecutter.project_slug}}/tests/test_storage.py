@@ -389,6 +389,48 @@ def test_an_unknown_user_is_none(storage: Storage) -> None:
 {%- endif %}
 
 
+def test_a_state_is_redeemed_once_even_by_workers_at_once(
+    make_storage: MakeStorage, database: str
+) -> None:
+    workers = [make_storage(KEY_A) for _ in range(PARALLEL)]
+    expires_at = datetime.now(UTC) + timedelta(minutes=10)
+
+    redeemed = in_parallel(
+        *(lambda worker=worker: worker.redeem_state("the-state", expires_at) for worker in workers)
+    )
+
+    assert redeemed.count(True) == 1
+    [(state_hash,)] = rows(database, "SELECT state_hash FROM redeemed_states")
+    assert "the-state" not in str(state_hash)
+
+
+def test_expired_states_and_sessions_are_deleted_as_new_ones_come(
+    storage: Storage, database: str
+) -> None:
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    assert storage.redeem_state("old-state", past)
+    old_session = storage.start_session(PIM_A,{% if cookiecutter.openid_connect %} None,{% endif %} timedelta(hours=1))
+    sql(database, "UPDATE browser_sessions SET expires_at = :past", past=past)
+    assert storage.get_session(old_session) is None
+
+    assert storage.redeem_state("new-state", past + timedelta(minutes=10))
+    new_session = storage.start_session(PIM_A,{% if cookiecutter.openid_connect %} None,{% endif %} timedelta(hours=1))
+
+    assert rows(database, "SELECT COUNT(*) FROM redeemed_states") == [(1,)]
+    assert rows(database, "SELECT COUNT(*) FROM browser_sessions") == [(1,)]
+    assert storage.get_session(new_session) is not None
+
+
+def test_an_ended_session_is_gone_for_good(storage: Storage) -> None:
+    session_id = storage.start_session(PIM_A,{% if cookiecutter.openid_connect %} None,{% endif %} timedelta(hours=1))
+    link = storage.get_session(session_id)
+    assert link is not None and link.pim_url == PIM_A
+
+    storage.end_session(session_id)
+
+    assert storage.get_session(session_id) is None
+
+
 def test_migrating_creates_the_sqlite_file_readable_by_its_owner_only(tmp_path: Path) -> None:
     database = tmp_path / "private.db"
 

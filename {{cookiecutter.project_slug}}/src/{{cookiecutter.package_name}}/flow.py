@@ -2,14 +2,19 @@
 
 The web layer passes the browser session (a signed cookie, as a mutable mapping), the settings and
 the storage; these functions decide and raise `AppError`s that the web layer renders as pages.
+
+The cookie holds this browser's pending authorizations, its form token and, once a PIM connected,
+the id of a session recorded in the database: logging out ends that record, and with it every
+copy of the cookie.
 """
 
 import hmac
 import logging
 import secrets
 import time
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,14 +42,16 @@ from .akeneo.pim_url import has_public_host, is_allowed, normalize_pim_url
 from .akeneo.scopes import missing_scopes
 from .settings import Settings
 {%- if cookiecutter.openid_connect %}
-from .storage import Storage, StoredConnection, StoredUser
+from .storage import BrowserSession, Storage, StoredConnection, StoredUser
 {%- else %}
-from .storage import Storage, StoredConnection
+from .storage import BrowserSession, Storage, StoredConnection
 {%- endif %}
 
 logger = logging.getLogger(__name__)
 
 STATE_LIFETIME_SECONDS = 600
+MAX_PENDING_AUTHORIZATIONS = 5
+"""Connections started in other tabs that may still come back, each with its own state."""
 CSRF_FIELD = "csrf_token"
 MAX_FORM_BYTES = 4096
 """The App's forms hold one token: a bigger body is refused before it is read."""
@@ -130,15 +137,18 @@ def activation_redirect(
     if settings.missing_credentials:
         raise AppError(not_configured(settings))
     pim_url = _allowed_pim_url(raw_pim_url or "", settings)
-    linked_pim_url = session.get("pim_url")
-    if isinstance(linked_pim_url, str) and linked_pim_url != pim_url:
-        return SwitchConfirmation(linked_pim_url, pim_url, csrf_token(session))
+    link = linked_session(session, storage)
+    if link is not None and link.pim_url != pim_url:
+        return SwitchConfirmation(link.pim_url, pim_url, csrf_token(session))
     # A disconnected PIM, or one asked for new scopes, needs the user's consent again.
-    linked = session.get("pim_url") == pim_url and _in_use(storage.get_connection(pim_url))
 {%- if cookiecutter.openid_connect %}
-    if linked and (not settings.openid_connect or _session_user(session, storage) is not None):
+    if (
+        link is not None
+        and _in_use(storage.get_connection(pim_url))
+        and (not settings.openid_connect or _session_user(link, storage) is not None)
+    ):
 {%- else %}
-    if linked:
+    if link is not None and _in_use(storage.get_connection(pim_url)):
 {%- endif %}
         return "/"
     return _start_authorization(session, pim_url, settings)
@@ -155,32 +165,53 @@ def confirmed_switch_redirect(
 
 
 def _start_authorization(session: Session, pim_url: str, settings: Settings) -> str:
+    """The consent screen's URL, with a new state kept beside those of other tabs."""
     state = new_state()
-    session["authorization"] = {
-        "state": state,
-        "pim_url": pim_url,
-        "expires_at": time.time() + STATE_LIFETIME_SECONDS,
-    }
+    now = time.time()
+    others = [pending for pending in _pending(session) if pending["expires_at"] > now]
+    session["authorizations"] = [
+        *others[-(MAX_PENDING_AUTHORIZATIONS - 1) :],
+        {"state": state, "pim_url": pim_url, "expires_at": now + STATE_LIFETIME_SECONDS},
+    ]
     return build_authorize_url(pim_url, settings.client_id, settings.requested_scopes, state)
+
+
+def _pending(session: Session) -> list[dict[str, Any]]:
+    pending = session.get("authorizations")
+    return pending if isinstance(pending, list) else []
+
+
+# The error codes of RFC 6749 (4.1.2.1): any other value is a stranger's text, not shown.
+AUTHORIZATION_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+    }
+)
 
 
 def callback_exchange(
     session: Session,
-    state: str | None,
-    code: str | None,
+    params: Mapping[str, str],
     settings: Settings,
+    storage: Storage,
 {%- if cookiecutter.openid_connect %}
     public_keys: PublicKeyCache,
 {%- endif %}
 ) -> Protocol:
-    """Check the callback, then return the protocol that trades its code for the PIM's token.
+    """Check the callback's query, then return the protocol that trades its code for a token.
 
     The web layer runs the protocol with its HTTP client. The code goes to the PIM URL stored
     with this browser's state, never to one taken from the callback's query.
     """
     if settings.missing_credentials:
         raise AppError(not_configured(settings))
-    pim_url, code = _redeem_callback(session, state, code)
+    pim_url, code = _redeem_callback(session, params, storage)
     return exchange_code(
         pim_url,
         code,
@@ -192,24 +223,37 @@ def callback_exchange(
     )
 
 
-def _redeem_callback(session: Session, state: str | None, code: str | None) -> tuple[str, str]:
-    """Check the callback against the state this browser was given; return (PIM URL, code).
+NOT_STARTED_HERE = ErrorPage(
+    403,
+    "This connection was not started from this browser",
+    "The callback's state does not match an authorization this browser asked for, "
+    "or it was already used.",
+    "Open the App again from the PIM to start a new connection.",
+)
 
-    The state is used up whatever happens next, so a replayed callback is refused.
+
+def _redeem_callback(
+    session: Session, params: Mapping[str, str], storage: Storage
+) -> tuple[str, str]:
+    """Check the callback against the states this browser was given; return (PIM URL, code).
+
+    The state is used up whatever happens next, in this cookie and in the database, so a
+    replayed callback is refused even with a copy of the cookie saved before it.
     """
-    pending = session.pop("authorization", None)
-    expected = pending.get("state", "") if isinstance(pending, dict) else ""
-    if not state or not expected or not hmac.compare_digest(expected.encode(), state.encode()):
-        raise AppError(
-            ErrorPage(
-                403,
-                "This connection was not started from this browser",
-                "The callback's state does not match an authorization this browser asked for, "
-                "or it was already used.",
-                "Open the App again from the PIM to start a new connection.",
-            )
-        )
-    if time.time() > pending["expires_at"]:
+    state, code = params.get("state") or "", params.get("code")
+    pending = _pending(session)
+    matching = [
+        authorization
+        for authorization in pending
+        if state and hmac.compare_digest(str(authorization.get("state")).encode(), state.encode())
+    ]
+    session["authorizations"] = [other for other in pending if other not in matching]
+    if "error" in params:
+        raise AppError(_authorization_error_page(params["error"]))
+    if not matching:
+        raise AppError(NOT_STARTED_HERE)
+    authorization = matching[0]
+    if time.time() > authorization["expires_at"]:
         raise AppError(
             ErrorPage(
                 403,
@@ -218,6 +262,9 @@ def _redeem_callback(session: Session, state: str | None, code: str | None) -> t
                 "Open the App again from the PIM to start a new connection.",
             )
         )
+    expires_at = datetime.fromtimestamp(authorization["expires_at"], UTC)
+    if not storage.redeem_state(state, expires_at):
+        raise AppError(NOT_STARTED_HERE)
     if not code:
         raise AppError(
             ErrorPage(
@@ -227,36 +274,63 @@ def _redeem_callback(session: Session, state: str | None, code: str | None) -> t
                 "Open the App again from the PIM to start a new connection.",
             )
         )
-    return pending["pim_url"], code
+    return authorization["pim_url"], code
 
 
-def remember_connection(session: Session, storage: Storage, connection: Connection) -> None:
-    """Store the PIM's token and link this browser session to that PIM (and user)."""
+def _authorization_error_page(error: str) -> ErrorPage:
+    if error == "access_denied":
+        return ErrorPage(
+            403,
+            "The connection was cancelled",
+            "The PIM did not authorize the App (access_denied): its user declined. "
+            "Nothing was changed.",
+            "To connect, open the App again from the PIM and accept the scopes.",
+        )
+    named = f" ({error})" if error in AUTHORIZATION_ERRORS else ""
+    return ErrorPage(
+        502,
+        "The PIM did not authorize the App",
+        f"The PIM sent the browser back with an error{named} instead of an authorization "
+        "code. Nothing was changed.",
+        "Open the App again from the PIM. If it persists, check the App's scopes "
+        "(AKENEO_SCOPES) and client id.",
+    )
+
+
+def remember_connection(
+    session: Session, storage: Storage, connection: Connection, settings: Settings
+) -> None:
+    """Store the PIM's token and link this browser to that PIM (and user) in a new session.
+
+    A new session id on every connection: an id planted in the browser before is never linked.
+    """
 {%- if cookiecutter.openid_connect %}
     user_id = storage.save_connection(connection)
-    session.clear()
-    session["pim_url"] = connection.pim_url
-    if user_id is not None:
-        session["user_id"] = user_id
 {%- else %}
     storage.save_connection(connection)
-    session.clear()
-    session["pim_url"] = connection.pim_url
 {%- endif %}
+    _end_session(session, storage)
+    session["session_id"] = storage.start_session(
+        connection.pim_url,
+{%- if cookiecutter.openid_connect %}
+        user_id,
+{%- endif %}
+        settings.session_lifetime,
+    )
     logger.info("Connected %s with scopes: %s", connection.pim_url, " ".join(connection.scopes))
 
 
 def home_context(session: Session, settings: Settings, storage: Storage) -> dict[str, Any]:
     """What the home page shows: the PIM of this browser and its state, or nothing (welcome)."""
-    pim_url = session.get("pim_url")
-    connection = storage.get_connection(pim_url) if isinstance(pim_url, str) else None
+    link = linked_session(session, storage)
+    connection = storage.get_connection(link.pim_url) if link is not None else None
     context: dict[str, Any] = {
         "connection": connection,
         "missing_scopes": missing_scopes(settings.scopes, connection.scopes) if connection else (),
         "csrf_token": csrf_token(session),
     }
 {%- if cookiecutter.openid_connect %}
-    context["user"] = _session_user(session, storage)
+    context["user"] = _session_user(link, storage) if link is not None else None
 {%- endif %}
     return context
 
@@ -267,15 +341,15 @@ def connected_pim(session: Session, storage: Storage) -> Connection:
     Raises an `AppError` saying how to connect when the browser is not linked to a PIM, or
     when that PIM disconnected the App.
     """
-    pim_url = session.get("pim_url")
-    stored = storage.get_connection(pim_url) if isinstance(pim_url, str) else None
+    link = linked_session(session, storage)
+    stored = storage.get_connection(link.pim_url) if link is not None else None
     if stored is None:
         raise AppError(
             ErrorPage(
                 401,
                 "This browser is not connected to a PIM",
                 "The App calls a PIM's API for the PIM user who opened it, and this browser "
-                "has not opened the App from a PIM yet (or logged out).",
+                "has not opened the App from a PIM yet, logged out, or its session expired.",
                 "In your PIM, open Connect > Connected apps and click Open app "
                 "(or Connect on a new App); you then come back here.",
             )
@@ -306,6 +380,25 @@ def scope_request(
             )
         )
     return connection, settings.scopes
+
+
+def linked_session(session: Session, storage: Storage) -> BrowserSession | None:
+    """The PIM{% if cookiecutter.openid_connect %} (and user){% endif %} this browser is linked to, unless it logged out or its session expired."""
+    session_id = session.get("session_id")
+    return storage.get_session(session_id) if isinstance(session_id, str) else None
+
+
+def logout(session: Session, submitted_token: str | None, storage: Storage) -> None:
+    """End this browser's session, in the database too: a copied cookie is logged out as well."""
+    check_csrf(session, submitted_token)
+    _end_session(session, storage)
+    session.clear()
+
+
+def _end_session(session: Session, storage: Storage) -> None:
+    session_id = session.pop("session_id", None)
+    if isinstance(session_id, str):
+        storage.end_session(session_id)
 
 
 def csrf_token(session: Session) -> str:
@@ -368,11 +461,10 @@ def _in_use(connection: StoredConnection | None) -> bool:
 {%- if cookiecutter.openid_connect %}
 
 
-def _session_user(session: Session, storage: Storage) -> StoredUser | None:
-    user_id = session.get("user_id")
-    user = storage.get_user(user_id) if isinstance(user_id, int) else None
+def _session_user(link: BrowserSession, storage: Storage) -> StoredUser | None:
+    user = storage.get_user(link.user_id) if link.user_id is not None else None
     # A session is only ever trusted for the PIM it was linked to.
-    return user if user is not None and user.pim_url == session.get("pim_url") else None
+    return user if user is not None and user.pim_url == link.pim_url else None
 {%- endif %}
 
 

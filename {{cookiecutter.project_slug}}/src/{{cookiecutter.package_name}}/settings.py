@@ -6,6 +6,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -20,6 +21,7 @@ from .akeneo.transport import DEFAULT_API_MAX_BYTES
 ENVIRONMENTS = ("development", "production")
 MIN_HTTP_TIMEOUT, MAX_HTTP_TIMEOUT = 1.0, 120.0
 MIN_API_MAX_BYTES, MAX_API_MAX_BYTES = 100_000, 1_000_000_000
+MAX_SESSION_LIFETIME_HOURS = 720
 RECOMMENDED_ALLOW_LIST = "https://*.cloud.akeneo.com"
 
 
@@ -43,6 +45,7 @@ class Settings:
     http_timeout: float = 10.0
     trusted_proxies: tuple[str, ...] = ()
     api_max_bytes: int = DEFAULT_API_MAX_BYTES
+    session_lifetime: timedelta = timedelta(hours=12)
     env_file: Path | None = None  # the .env file read at start-up, if there was one
 
     @property
@@ -86,11 +89,8 @@ def load_settings(
 
     `env_file` defaults to `.env` in the current folder; values already in the environment win.
     """
-    values = _read_values(environ, env_file)
     env_file = (env_file or Path(".env")).absolute()
-    file_values = dotenv_values(env_file)
-    from_file = {name: value for name, value in file_values.items() if value is not None}
-    values = {**from_file, **(os.environ if environ is None else environ)}
+    values = _read_values(environ, env_file)
 
     environment = values.get("APP_ENV", "development").strip() or "development"
     if environment not in ENVIRONMENTS:
@@ -114,6 +114,7 @@ def load_settings(
         http_timeout=_http_timeout(values.get("HTTP_TIMEOUT", "10")),
         trusted_proxies=_trusted_proxies(values.get("TRUSTED_PROXIES", "")),
         api_max_bytes=_api_max_bytes(values.get("PIM_API_MAX_BYTES", str(DEFAULT_API_MAX_BYTES))),
+        session_lifetime=_session_lifetime(values.get("SESSION_LIFETIME_HOURS", "12")),
         env_file=env_file if env_file.is_file() else None,
     )
     scope = " ".join(settings.requested_scopes)
@@ -271,3 +272,13 @@ def _api_max_bytes(raw: str) -> int:
             f"{MAX_API_MAX_BYTES}, not {raw!r}"
         )
     return size
+
+
+def _session_lifetime(raw: str) -> timedelta:
+    hours = int(raw.strip()) if raw.strip().isdigit() else 0
+    if not 1 <= hours <= MAX_SESSION_LIFETIME_HOURS:
+        raise SettingsError(
+            f"SESSION_LIFETIME_HOURS must be a whole number of hours from 1 to "
+            f"{MAX_SESSION_LIFETIME_HOURS}, not {raw!r}"
+        )
+    return timedelta(hours=hours)

@@ -1,13 +1,18 @@
-"""Persistence with SQLAlchemy 2: one connection per PIM, its token encrypted at rest.{% if cookiecutter.openid_connect %}
+"""Persistence with SQLAlchemy 2: one connection per PIM, its token encrypted at rest.
+
+Browser sessions and used-up OAuth states live here too, so that logging out or redeeming a
+state holds for every worker, and for a copy of the cookie.{% if cookiecutter.openid_connect %}
 
 Users are keyed by `(pim_url, sub)`: the PIM's pairwise identifier, never by name or email.
 {% endif %}"""
 
+import hashlib
 import hmac
 import logging
 import os
+import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 {%- if cookiecutter.openid_connect %}
@@ -18,11 +23,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     select,
     text,
 )
 {%- else %}
-from sqlalchemy import DateTime, MetaData, String, Text, create_engine, select, text
+from sqlalchemy import DateTime, MetaData, String, Text, create_engine, delete, select, text
 {%- endif %}
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
@@ -59,6 +65,29 @@ class ConnectionRow(Base):
     disconnected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when the App told the PIM it needs more scopes; the next "Open app" asks for consent.
     scopes_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BrowserSessionRow(Base):
+    """A browser linked to a PIM{% if cookiecutter.openid_connect %} (and user){% endif %}; its cookie holds the id, the table its hash."""
+
+    __tablename__ = "browser_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pim_url: Mapped[str] = mapped_column(String(2048))
+{%- if cookiecutter.openid_connect %}
+    user_id: Mapped[int | None]
+{%- endif %}
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RedeemedStateRow(Base):
+    """An OAuth state whose callback was accepted, kept until the state would have expired."""
+
+    __tablename__ = "redeemed_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 {%- if cookiecutter.openid_connect %}
 
 
@@ -83,6 +112,15 @@ class StoredUser:
     last_name: str
     email: str
 {%- endif %}
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    pim_url: str
+{%- if cookiecutter.openid_connect %}
+    user_id: int | None
+{%- endif %}
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -206,6 +244,63 @@ class Storage:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.pim_url == pim_url))
             if row is not None:
                 row.scopes_requested_at = datetime.now(UTC)
+
+{%- if cookiecutter.openid_connect %}
+
+    def start_session(self, pim_url: str, user_id: int | None, lifetime: timedelta) -> str:
+{%- else %}
+
+    def start_session(self, pim_url: str, lifetime: timedelta) -> str:
+{%- endif %}
+        """Record a browser linked to a PIM until `lifetime` from now; return its cookie's id."""
+        session_id = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            session.execute(delete(BrowserSessionRow).where(BrowserSessionRow.expires_at < now))
+            session.add(
+                BrowserSessionRow(
+                    id_hash=_digest(session_id),
+                    pim_url=pim_url,
+{%- if cookiecutter.openid_connect %}
+                    user_id=user_id,
+{%- endif %}
+                    created_at=now,
+                    expires_at=now + lifetime,
+                )
+            )
+        return session_id
+
+    def get_session(self, session_id: str) -> BrowserSession | None:
+        """The browser session with this id, unless it ended or expired."""
+        with self._sessions() as session:
+            row = session.get(BrowserSessionRow, _digest(session_id))
+            if row is None or _utc(row.expires_at) <= datetime.now(UTC):
+                return None
+{%- if cookiecutter.openid_connect %}
+            return BrowserSession(row.pim_url, row.user_id, _utc(row.expires_at))
+{%- else %}
+            return BrowserSession(row.pim_url, _utc(row.expires_at))
+{%- endif %}
+
+    def end_session(self, session_id: str) -> None:
+        """Forget a browser session: its cookie, or any copy of it, links to nothing any more."""
+        with self._sessions.begin() as session:
+            session.execute(
+                delete(BrowserSessionRow).where(BrowserSessionRow.id_hash == _digest(session_id))
+            )
+
+    def redeem_state(self, state: str, expires_at: datetime) -> bool:
+        """Use up an OAuth state: True the first time, False if it was redeemed before."""
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            session.execute(delete(RedeemedStateRow).where(RedeemedStateRow.expires_at < now))
+            inserted = session.execute(
+                _insert(session, RedeemedStateRow)
+                .values(state_hash=_digest(state), expires_at=expires_at)
+                .on_conflict_do_nothing()
+                .returning(RedeemedStateRow.state_hash)
+            ).first()
+            return inserted is not None
 {%- if cookiecutter.openid_connect %}
 
     def get_user(self, user_id: int) -> StoredUser | None:
@@ -250,6 +345,11 @@ def create_private_sqlite_file(url: URL) -> None:
         os.close(os.open(url.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError:
         return  # it exists already, or SQLite says why it cannot be created
+
+
+def _digest(secret: str) -> str:
+    # Only a hash is stored: the database alone does not give a usable cookie or state.
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _utc(moment: datetime) -> datetime:

@@ -36,7 +36,7 @@ from {{ cookiecutter.package_name }}.akeneo.openid import (
     verify_id_token,
 )
 from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.storage import Storage, StoredUser
+from {{ cookiecutter.package_name }}.storage import BrowserSession, Storage, StoredUser
 from tests.conftest import CLIENT_ID, Browser, Page
 from tests.databases import sql
 from tests.fake_pim import (
@@ -81,9 +81,18 @@ def session_of(page: Page, settings: Settings) -> dict[str, object]:
 {%- endif %}
 
 
+def linked_session(page: Page, settings: Settings, storage: Storage) -> BrowserSession:
+    """The session that `page`'s cookie names, as the database holds it."""
+    session_id = session_of(page, settings)["session_id"]
+    assert isinstance(session_id, str)
+    link = storage.get_session(session_id)
+    assert link is not None
+    return link
+
+
 def session_user(page: Page, settings: Settings, storage: Storage) -> StoredUser:
-    user_id = session_of(page, settings)["user_id"]
-    assert isinstance(user_id, int)
+    user_id = linked_session(page, settings, storage).user_id
+    assert user_id is not None
     user = storage.get_user(user_id)
     assert user is not None
     return user
@@ -151,7 +160,9 @@ def test_a_login_greets_the_user_and_links_the_session(
     [(user_id, pim_url, stored_sub, *names_and_email)] = users(settings)
     assert (pim_url, stored_sub) == (pim_a.url, sub)
     assert names_and_email == ["Julia", "Stark", "julia@example.com"]
-    assert session_of(landing, settings) == {"pim_url": pim_a.url, "user_id": user_id}
+    link = linked_session(landing, settings, storage)
+    assert (link.pim_url, link.user_id) == (pim_a.url, user_id)
+    assert set(session_of(landing, settings)) == {"authorizations", "session_id"}
     assert storage.get_user(user_id) == StoredUser(
         user_id, pim_a.url, "Julia", "Stark", "julia@example.com"
     )
@@ -432,7 +443,8 @@ def test_openid_connect_can_be_turned_off_in_the_settings(
     assert landing.status == 302
     assert landing.location == "/"
     assert pim_a.last_id_token_claims is None  # the PIM sent no id_token
-    assert session_of(landing, without_openid) == {"pim_url": pim_a.url}
+    link = linked_session(landing, without_openid, storage)
+    assert (link.pim_url, link.user_id) == (pim_a.url, None)
     home = browser.get("/")
     assert pim_a.url in home.text
     assert "Hello" not in home.text

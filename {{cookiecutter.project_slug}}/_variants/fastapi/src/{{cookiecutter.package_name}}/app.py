@@ -96,6 +96,7 @@ def create_app(
     app.add_middleware(
         _SessionCookie,
         secret_key=settings.secret_key,
+        max_age=int(settings.session_lifetime.total_seconds()),
         always_secure=not settings.development,
     )
     app.middleware("http")(_add_security_headers)
@@ -117,8 +118,8 @@ def create_app(
 class _SessionCookie:
     """Starlette's signed session cookie, Secure in production and on every https request."""
 
-    def __init__(self, app: ASGIApp, secret_key: str, always_secure: bool) -> None:
-        options: dict[str, Any] = {"secret_key": secret_key, "same_site": "lax"}
+    def __init__(self, app: ASGIApp, secret_key: str, max_age: int, always_secure: bool) -> None:
+        options: dict[str, Any] = {"secret_key": secret_key, "max_age": max_age, "same_site": "lax"}
         self._secure = SessionMiddleware(app, https_only=True, **options)
         self._plain = self._secure if always_secure else SessionMiddleware(app, **options)
 
@@ -204,17 +205,20 @@ async def confirm_switch(request: Request, settings: SettingsDependency) -> Redi
 async def callback(
     request: Request, settings: SettingsDependency, storage: StorageDependency
 ) -> RedirectResponse:
-    protocol = flow.callback_exchange(
+    protocol = await run_in_threadpool(
+        flow.callback_exchange,
         request.session,
-        request.query_params.get("state"),
-        request.query_params.get("code"),
+        request.query_params,
         settings,
+        storage,
 {%- if cookiecutter.openid_connect %}
         request.app.state.public_keys,
 {%- endif %}
     )
     connection = await run(protocol, request.app.state.http, api_max_bytes=settings.api_max_bytes)
-    await run_in_threadpool(flow.remember_connection, request.session, storage, connection)
+    await run_in_threadpool(
+        flow.remember_connection, request.session, storage, connection, settings
+    )
     return RedirectResponse("/", status_code=302)
 
 
@@ -242,10 +246,9 @@ async def request_scopes(
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
+async def logout(request: Request, storage: StorageDependency) -> RedirectResponse:
     form = await _form(request)
-    flow.check_csrf(request.session, form.get(flow.CSRF_FIELD))
-    request.session.clear()
+    await run_in_threadpool(flow.logout, request.session, form.get(flow.CSRF_FIELD), storage)
     return RedirectResponse("/", status_code=303)
 
 

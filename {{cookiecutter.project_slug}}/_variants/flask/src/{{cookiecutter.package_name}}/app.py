@@ -57,6 +57,8 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.development,
+        # How old a signed cookie may be; the session it names ends then too (in the database).
+        PERMANENT_SESSION_LIFETIME=settings.session_lifetime,
         # The App's forms hold one token: refuse bigger bodies before they are read.
         MAX_CONTENT_LENGTH=flow.MAX_FORM_BYTES,
     )
@@ -200,19 +202,18 @@ def confirm_switch() -> ResponseReturnValue:
 
 @bp.get("/callback")
 def callback() -> ResponseReturnValue:
+    settings, storage = _extension("settings"), _extension("storage")
     protocol = flow.callback_exchange(
         session,
-        request.args.get("state"),
-        request.args.get("code"),
-        _extension("settings"),
+        request.args,
+        settings,
+        storage,
 {%- if cookiecutter.openid_connect %}
         _extension("public_keys"),
 {%- endif %}
     )
-    connection = run(
-        protocol, _extension("http"), api_max_bytes=_extension("settings").api_max_bytes
-    )
-    flow.remember_connection(session, _extension("storage"), connection)
+    connection = run(protocol, _extension("http"), api_max_bytes=settings.api_max_bytes)
+    flow.remember_connection(session, storage, connection, settings)
     return redirect("/")
 
 
@@ -238,8 +239,7 @@ def request_scopes() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    flow.check_csrf(session, request.form.get(flow.CSRF_FIELD))
-    session.clear()
+    flow.logout(session, request.form.get(flow.CSRF_FIELD), _extension("storage"))
     return redirect("/", code=303)
 
 
