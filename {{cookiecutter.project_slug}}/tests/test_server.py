@@ -124,55 +124,35 @@ def write_env(folder: Path, *lines: str) -> None:
     (folder / ".env").write_text("\n".join([*settings, *lines]) + "\n")
 
 
-# Each case: lines of .env, environment variables, the start of the one line the App writes.
-REFUSALS = {
-    "secret-key": (["SECRET_KEY=short"], {}, "Cannot start: SECRET_KEY must be set"),
-    "port": ([], {"PORT": "abc"}, "Cannot start: PORT must be a number from 1 to 65535, not 'abc'"),
-    "sqlite-folder": (
-        ["DATABASE_URL=sqlite:///missing-folder/app.db"],
-        {},
-        "Cannot start: DATABASE_URL: the folder 'missing-folder' of the SQLite file",
-    ),
-    "missing-driver": (
-        ["DATABASE_URL=mssql+pymssql://app:s3cret-password@db/app"],
-        {},
-        "Cannot start: DATABASE_URL 'mssql+pymssql://app:***@db/app' needs a database driver",
-    ),
-    "timeout": (["HTTP_TIMEOUT=1e-9"], {}, "Cannot start: HTTP_TIMEOUT must be between 1 and 120"),
-    "scopes": (
-        [f"AKENEO_SCOPES={'read_products ' * 80}"],
-        {},
-        "Cannot start: AKENEO_SCOPES: the scopes asked for take",
-    ),
-}
-
-
-@pytest.fixture(scope="module")
-def refusing_apps(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """The App started once per case of REFUSALS, all at once, each from its own folder.
-
-    Most of a start is importing the App's libraries: the starts overlap rather than queue.
-    """
-    apps = {}
-    for case, (env, environ, _) in REFUSALS.items():
-        folder = tmp_path_factory.mktemp(case)
-        write_env(folder, *env)
-        apps[case] = start_app(folder, free_port(), **environ)
-    yield apps
-    for app in apps.values():
-        if app.poll() is None:
-            app.kill()
-        app.communicate()
-
-
-@pytest.mark.parametrize("case", REFUSALS)
+@pytest.mark.parametrize(
+    ("env", "environ", "expected"),
+    [
+        (["SECRET_KEY=short"], {}, "Cannot start: SECRET_KEY must be set"),
+        ([], {"PORT": "abc"}, "Cannot start: PORT must be a number from 1 to 65535, not 'abc'"),
+        (
+            ["DATABASE_URL=sqlite:///missing-folder/app.db"],
+            {},
+            "Cannot start: DATABASE_URL: the folder 'missing-folder' of the SQLite file",
+        ),
+        (
+            ["DATABASE_URL=mssql+pymssql://app:s3cret-password@db/app"],
+            {},
+            "Cannot start: DATABASE_URL 'mssql+pymssql://app:***@db/app' needs a database driver",
+        ),
+        (["HTTP_TIMEOUT=1e-9"], {}, "Cannot start: HTTP_TIMEOUT must be between 1 and 120"),
+        (
+            [f"AKENEO_SCOPES={'read_products ' * 80}"],
+            {},
+            "Cannot start: AKENEO_SCOPES: the scopes asked for take",
+        ),
+    ],
+    ids=["secret-key", "port", "sqlite-folder", "missing-driver", "timeout", "scopes"],
+)
 def test_the_app_refuses_to_start_with_one_line_naming_the_setting(
-    refusing_apps: dict[str, subprocess.Popen[str]], case: str
+    tmp_path: Path, env: list[str], environ: dict[str, str], expected: str
 ) -> None:
-    server = refusing_apps[case]
-    expected = REFUSALS[case][2]
+    write_env(tmp_path, *env)
+    server = start_app(tmp_path, free_port(), **environ)
 
     _, errors = server.communicate(timeout=30)
 
