@@ -28,6 +28,8 @@ from fastapi import FastAPI
 {%- endif %}
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -57,6 +59,28 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once for the whole session, shared by every App the tests build.
+
+    Each App has a Jinja environment of its own, which compiles each template it renders (a
+    good part of an App's first requests). Jinja reuses compiled code only for the same
+    template source.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 {%- if cookiecutter.framework == "fastapi" %}
 
 Result = TypeVar("Result")
@@ -70,6 +94,7 @@ class RunningApp:
     """
 
     def __init__(self, app: FastAPI) -> None:
+        app.state.templates.env.bytecode_cache = COMPILED_TEMPLATES
         self._app = app
         self._runner = asyncio.Runner()
         self._to_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
@@ -130,6 +155,7 @@ class Browser:
     """One browser (one cookie jar) talking to the App, like the PIM user's."""
 {% if cookiecutter.framework == "flask" %}
     def __init__(self, app: Flask, address: str = BROWSER_ADDRESS) -> None:
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         self._client = app.test_client()
         self._client.environ_base["REMOTE_ADDR"] = address
 {%- else %}

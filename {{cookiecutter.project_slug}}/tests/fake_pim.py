@@ -64,6 +64,8 @@ CODE_LIFETIME_SECONDS = 30
 MAX_SCOPE_LENGTH = 1000
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
+# How often a server thread looks whether it is asked to stop: `shutdown()` waits up to this long.
+SHUTDOWN_POLL_SECONDS = 0.02
 
 UNKNOWN_TOKEN = "The access token provided is invalid."
 REVOKED_TOKEN = (
@@ -705,7 +707,12 @@ def serve(
 
     server = ThreadingHTTPServer((host, port), _Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="fake-pim", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+        name="fake-pim",
+        daemon=True,
+    ).start()
     return server
 
 

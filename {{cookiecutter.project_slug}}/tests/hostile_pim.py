@@ -8,11 +8,13 @@ It counts connections, so a test can prove that the App never dialled it.
 
 import socketserver
 import ssl
+import struct
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.fake_pim import FakePim
+from tests.fake_pim import SHUTDOWN_POLL_SECONDS, FakePim
 
 Answer = Callable[[httpx.Request, BinaryIO], None]
 MAX_HEAD_BYTES = 64 * 1024
@@ -66,7 +68,11 @@ class HostilePim:
         self.port: int = self._server.server_address[1]
         self.host_header = f"{host}:{self.port}"
         self.url = f"{'https' if tls else 'http'}://{host}:{self.port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            daemon=True,
+        ).start()
 
     def close(self) -> None:
         self._server.shutdown()
@@ -90,6 +96,13 @@ def _read_request(rfile: BinaryIO, default_host: str) -> httpx.Request | None:
     )
 
 
+@cache
+def public_roots() -> ssl.SSLContext:
+    """The TLS context a PIM transport builds by default (the public roots, no environment),
+    built once: loading the roots takes a tenth of a second, twice per transport."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def write_head(out: BinaryIO, status: str, headers: dict[str, str]) -> None:
     lines = [f"HTTP/1.1 {status}", *(f"{name}: {value}" for name, value in headers.items())]
     out.write(("\r\n".join(lines) + "\r\n\r\n").encode())
@@ -108,11 +121,22 @@ def huge(size: int) -> Answer:
 
 
 def gzip_bomb(inflated_size: int) -> Answer:
-    """A small gzip answer that inflates to ``inflated_size`` bytes of zeros."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    """A small gzip answer that inflates to ``inflated_size`` bytes of zeros (whole MiB).
+
+    After a full flush the compressor starts afresh, so every further MiB of zeros deflates to
+    the same bytes: one MiB is deflated and its bytes repeated (deflating 100 MiB takes seconds).
+    """
     block = bytes(1024 * 1024)
-    body = b"".join(compressor.compress(block) for _ in range(inflated_size // len(block)))
-    body += compressor.flush()
+    count = inflated_size // len(block)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    first = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    repeated = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    checksum = 0
+    for _ in range(count):
+        checksum = zlib.crc32(block, checksum)
+    header = b"\x1f\x8b\x08\x00" + bytes(4) + b"\x02\xff"  # gzip, deflate, no name, no mtime
+    trailer = struct.pack("<II", checksum, count * len(block) % 2**32)
+    body = header + first + repeated * (count - 1) + deflate.flush() + trailer
 
     def answer(request: httpx.Request, out: BinaryIO) -> None:
         write_head(

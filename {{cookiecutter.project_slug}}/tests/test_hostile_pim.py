@@ -30,6 +30,7 @@ from tests.hostile_pim import (
     gzip_bomb,
     huge,
     json_text,
+    public_roots,
     redirect,
     tls_for,
 )
@@ -175,10 +176,11 @@ class Resolver:
 
 
 def production_transport(
-    resolve: Resolver, *trusted: str, verify: ssl.SSLContext | bool = True
+    resolve: Resolver, *trusted: str, verify: ssl.SSLContext | None = None
 ) -> PimTransport:
+    """A transport as outside development, trusting the public roots unless told otherwise."""
     policy = AddressPolicy(public_only=True, trusted_urls=trusted, resolve=resolve)
-    return PimTransport(policy, verify=verify)
+    return PimTransport(policy, verify=verify or public_roots())
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.akeneo.network import (
     system_resolver,
 )
 from {{ cookiecutter.package_name }}.akeneo.transport import send
-from tests.hostile_pim import HostilePim, json_text
+from tests.hostile_pim import HostilePim, json_text, public_roots
 
 
 @pytest.fixture
@@ -33,12 +33,14 @@ def resolving_to(*addresses: str) -> AddressPolicy:
 
 def get(url: str, policy: AddressPolicy) -> httpx.Response:
 {%- if cookiecutter.framework == "flask" %}
-    with httpx.Client(transport=PimTransport(policy), timeout=2) as client:
+    transport = PimTransport(policy, verify=public_roots())
+    with httpx.Client(transport=transport, timeout=2) as client:
         return send(client, httpx.Request("GET", url))
 {%- else %}
 
     async def getting() -> httpx.Response:
-        async with httpx.AsyncClient(transport=PimTransport(policy), timeout=2) as client:
+        transport = PimTransport(policy, verify=public_roots())
+        async with httpx.AsyncClient(transport=transport, timeout=2) as client:
             return await send(client, httpx.Request("GET", url))
 
     return asyncio.run(getting())

@@ -124,40 +124,61 @@ def write_env(folder: Path, *lines: str) -> None:
     (folder / ".env").write_text("\n".join([*settings, *lines]) + "\n")
 
 
-@pytest.mark.parametrize(
-    ("env", "environ", "expected"),
-    [
-        (["SECRET_KEY=short"], {}, "Cannot start: SECRET_KEY must be set"),
-        ([], {"PORT": "abc"}, "Cannot start: PORT must be a number from 1 to 65535, not 'abc'"),
-        (
-            ["DATABASE_URL=sqlite:///missing-folder/app.db"],
-            {},
-            "Cannot start: DATABASE_URL: the folder 'missing-folder' of the SQLite file",
-        ),
-        (
-            ["DATABASE_URL=mssql+pymssql://app:s3cret-password@db/app"],
-            {},
-            "Cannot start: DATABASE_URL 'mssql+pymssql://app:***@db/app' needs a database driver",
-        ),
-        (["HTTP_TIMEOUT=1e-9"], {}, "Cannot start: HTTP_TIMEOUT must be between 1 and 120"),
-        (
-            [f"AKENEO_SCOPES={'read_products ' * 80}"],
-            {},
-            "Cannot start: AKENEO_SCOPES: the scopes asked for take",
-        ),
-    ],
-    ids=["secret-key", "port", "sqlite-folder", "missing-driver", "timeout", "scopes"],
-)
+# Each case: lines of .env, environment variables, the start of the one line the App writes.
+REFUSALS = {
+    "secret-key": (["SECRET_KEY=short"], {}, "Cannot start: SECRET_KEY must be set"),
+    "port": ([], {"PORT": "abc"}, "Cannot start: PORT must be a number from 1 to 65535, not 'abc'"),
+    "sqlite-folder": (
+        ["DATABASE_URL=sqlite:///missing-folder/app.db"],
+        {},
+        "Cannot start: DATABASE_URL: the folder 'missing-folder' of the SQLite file",
+    ),
+    "missing-driver": (
+        ["DATABASE_URL=mssql+pymssql://app:s3cret-password@db/app"],
+        {},
+        "Cannot start: DATABASE_URL 'mssql+pymssql://app:***@db/app' needs a database driver",
+    ),
+    "timeout": (["HTTP_TIMEOUT=1e-9"], {}, "Cannot start: HTTP_TIMEOUT must be between 1 and 120"),
+    "scopes": (
+        [f"AKENEO_SCOPES={'read_products ' * 80}"],
+        {},
+        "Cannot start: AKENEO_SCOPES: the scopes asked for take",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def refusing_starts() -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """The App's starts for the cases of REFUSALS, by case; stopped at the end of the module."""
+    starts: dict[str, subprocess.Popen[str]] = {}
+    yield starts
+    for start in starts.values():
+        if start.poll() is None:
+            start.kill()
+        start.communicate()
+
+
+@pytest.mark.parametrize("case", REFUSALS)
 def test_the_app_refuses_to_start_with_one_line_naming_the_setting(
-    tmp_path: Path, env: list[str], environ: dict[str, str], expected: str
+    refusing_starts: dict[str, subprocess.Popen[str]],
+    tmp_path_factory: pytest.TempPathFactory,
+    case: str,
 ) -> None:
-    write_env(tmp_path, *env)
-    server = start_app(tmp_path, free_port(), **environ)
+    # The next case's App starts now, each from its own folder: most of a start is importing
+    # the App's libraries, so two starts at a time overlap rather than queue.
+    cases = list(REFUSALS)
+    for upcoming in cases[cases.index(case) : cases.index(case) + 2]:
+        if upcoming not in refusing_starts:
+            env, environ, _ = REFUSALS[upcoming]
+            folder = tmp_path_factory.mktemp(upcoming)
+            write_env(folder, *env)
+            refusing_starts[upcoming] = start_app(folder, free_port(), **environ)
+    server = refusing_starts[case]
 
     _, errors = server.communicate(timeout=30)
 
     assert server.returncode == 1
-    assert errors.strip().startswith(expected)
+    assert errors.strip().startswith(REFUSALS[case][2])
     assert len(errors.strip().splitlines()) == 1
     assert "Traceback" not in errors
     assert "s3cret-password" not in errors

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }} import USER_AGENT
+from {{ cookiecutter.package_name }}.akeneo import transport
 from {{ cookiecutter.package_name }}.akeneo.errors import (
     PimBadResponse,
     PimConnectTimeout,
@@ -77,6 +78,13 @@ def run_with(handler: Handler, protocol: Protocol) -> object:
 
     return asyncio.run(running())
 {%- endif %}
+
+
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Back-offs of milliseconds, for tests that count attempts rather than time the waits
+    (the real back-off sleeps half a second, then a second, before the third attempt)."""
+    monkeypatch.setattr(transport, "BACKOFF_SECONDS", 0.01)
 
 
 def answers(*responses: httpx.Response) -> tuple[Handler, list[httpx.Request]]:
@@ -192,6 +200,7 @@ def test_a_pim_busy_on_every_attempt_gets_its_last_answer() -> None:
     ],
     ids=["read-timeout", "connect-timeout", "connect-error", "protocol-error"],
 )
+@pytest.mark.usefixtures("quick_backoff")
 def test_transport_failures_become_typed_errors(
     failure: httpx.TransportError, error: type[Exception], message: str
 ) -> None:
@@ -260,6 +269,7 @@ def token_request() -> httpx.Request:
     return httpx.Request("POST", f"{PIM_URL}/connect/apps/v1/oauth2/token", data={"code": "c"})
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_a_connection_timeout_of_a_get_is_tried_again() -> None:
     received: list[httpx.Request] = []
 
@@ -275,6 +285,7 @@ def test_a_connection_timeout_of_a_get_is_tried_again() -> None:
     assert len(received) == 2
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_a_get_that_never_connects_is_tried_a_bounded_number_of_times() -> None:
     received: list[httpx.Request] = []
 
