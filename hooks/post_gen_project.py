@@ -151,7 +151,7 @@ Your Akeneo App is ready in {PROJECT}
   cd {PROJECT.name}
   python3 -m venv .venv
   .venv/bin/pip install -e '.[dev]'          # about a minute
-  .venv/bin/pytest                           # the offline test suite, 1 to 2 minutes
+  .venv/bin/pytest                           # the offline test suite, about a minute
   .venv/bin/python -m {answers["package_name"]}   # serves http://127.0.0.1:8000
 
 Then, in your PIM (Connect > App Store > Create a test App), paste:

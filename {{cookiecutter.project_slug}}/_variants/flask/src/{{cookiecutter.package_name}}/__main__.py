@@ -5,22 +5,20 @@ servers run several workers and never migrate: see "Deploying" in README.md.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import schema
-from .app import create_app
-from .settings import SettingsError, load_settings, server_address
+from .settings import Settings, SettingsError, load_settings, server_address
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def main() -> None:
     try:
         host, port = server_address()
         settings = load_settings()
-        schema.upgrade(settings.database_url)
-        app = create_app(settings)
-    except schema.SchemaError as error:
-        raise SystemExit(f"Cannot start: {error}") from None
     except SettingsError as error:
         if not Path(".env").is_file():
             raise SystemExit(
@@ -28,10 +26,25 @@ def main() -> None:
                 f"(where .env is), or set its variables in the environment ({error})"
             ) from None
         raise SystemExit(f"Cannot start: {error}") from None
+    app = migrated_app(settings)
+    app.run(host=host, port=port)
+
+
+def migrated_app(settings: Settings) -> "Flask":
+    """The App, once its database is at the latest migration."""
+    # Imported once the settings are known to be valid: a refused start answers at once,
+    # without loading the web framework and Alembic.
+    from . import schema
+    from .app import create_app
+
+    try:
+        schema.upgrade(settings.database_url)
+        return create_app(settings)
+    except schema.SchemaError as error:
+        raise SystemExit(f"Cannot start: {error}") from None
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         raise SystemExit(f"Cannot start: the database cannot be migrated: {reason}") from None
-    app.run(host=host, port=port)
 
 
 if __name__ == "__main__":
