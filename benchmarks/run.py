@@ -75,7 +75,9 @@ def bake(framework: str, into: Path, openid: bool = False) -> Path:
 
 def timed(command: list[Any], **kwargs: Any) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
