@@ -4,8 +4,11 @@ Run from the template's root: ``python benchmarks/run.py`` (needs cookiecutter, 
 uvicorn, alembic, httpx and psycopg in the running interpreter; ``wrk`` from Debian; PostgreSQL
 15's server binaries for the two-worker figures). Every ratio compares two figures taken a few
 seconds apart in the same run, so a busy machine shifts both sides alike.
+``--template-suite`` also times the template's own tests without the slow ones
+(``python -m pytest -q -m "not slow"`` at the template's root, several minutes).
 """
 
+import argparse
 import asyncio
 import json
 import os
@@ -72,7 +75,9 @@ def bake(framework: str, into: Path, openid: bool = False) -> Path:
 
 def timed(command: list[Any], **kwargs: Any) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
@@ -342,6 +347,30 @@ class Postgres:
 # -- measurements ---------------------------------------------------------------------------------
 
 
+def complete_connections(framework: str, project: Path, figures: dict[str, Any], key: str) -> None:
+    """Complete connections by 1 and 20 browsers, and the TCP connections the App opened."""
+    port = free_port()
+    pim = FakePimProcess(project, f"http://127.0.0.1:{port}/callback")
+    env = app_env(project, pim.url, f"sqlite:///{project / 'bench.db'}")
+    subprocess.run(
+        [BIN / "alembic", "upgrade", "head"], cwd=project, env=env, check=True, capture_output=True
+    )
+    try:
+        app = Server(framework, project, env, port=port)
+        try:
+            for concurrent in (1, 20):
+                pim.command("reset")
+                load = asyncio.run(browsers(app.url, pim.urls, concurrent, "connect"))
+                figures[f"{key}_{concurrent}"] = load
+                figures[f"{key}_{concurrent}_pim_connections"] = pim.command("stats")[
+                    "app_connections"
+                ]
+        finally:
+            app.stop()
+    finally:
+        pim.stop()
+
+
 def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     bake_times = []
@@ -381,7 +410,6 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
             stats = pim.command("stats")
             figures[f"connect_{concurrent}"] = load
             figures[f"connect_{concurrent}_pim_connections"] = stats["app_connections"]
-            figures[f"connect_{concurrent}_exchanges"] = load.count
         pim.command(f"delay {PIM_DELAY}")
         figures["api_20"] = asyncio.run(
             # Count API calls only, not the consents and token exchanges before them.
@@ -417,6 +445,11 @@ def measure_framework(framework: str, work: Path, postgres: Postgres | None) -> 
             figures["pg_ratio"] = figures["pg_2w"].per_second / figures["pg_1w"].per_second
     finally:
         pim.stop()
+    # The same complete connections with OpenID Connect: the id_token is verified and the user
+    # stored at each callback.
+    complete_connections(
+        framework, bake(framework, work / f"{framework}-openid", openid=True), figures, "openid"
+    )
     return figures
 
 
@@ -445,19 +478,22 @@ def table(results: dict[str, dict[str, Any]]) -> list[str]:
                 ),
             )
         )
-    for concurrent in (1, 20):
-        lines.append(
-            row(f"complete connections, {concurrent} browser(s)", load(f"connect_{concurrent}"))
-        )
-        lines.append(
-            row(
-                f"TCP connections the App opened to the PIM ({concurrent})",
-                lambda r, c=concurrent: (
-                    f"{r[f'connect_{c}_pim_connections']} "
-                    f"for {r[f'connect_{c}_exchanges']} token exchanges"
-                ),
+    for openid, key in (("off", "connect"), ("on", "openid")):
+        for concurrent in (1, 20):
+            lines.append(
+                row(
+                    f"complete connections, {concurrent} browser(s), OpenID Connect {openid}",
+                    load(f"{key}_{concurrent}"),
+                )
             )
-        )
+            lines.append(
+                row(
+                    f"TCP connections the App opened to the PIM ({concurrent}, OpenID {openid})",
+                    lambda r, c=concurrent, k=key: (
+                        f"{r[f'{k}_{c}_pim_connections']} for {r[f'{k}_{c}'].count} token exchanges"
+                    ),
+                )
+            )
     lines.append(
         row(
             f"`/first-api-call`, 20 users, PIM answers in {PIM_DELAY * 1000:.0f} ms", load("api_20")
@@ -495,7 +531,22 @@ def versions() -> str:
     return f"Python {platform.python_version()}, {found}"
 
 
+def template_suite() -> str:
+    """The template's own tests without the slow ones, timed, as its README runs them."""
+    command = [sys.executable, "-m", "pytest", "-q", "-m", "not slow"]
+    seconds = timed(command, cwd=TEMPLATE)
+    return f'The template\'s suite (`python -m pytest -q -m "not slow"`): {seconds:.0f} s.'
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--template-suite",
+        action="store_true",
+        help='also time the template\'s own tests (python -m pytest -q -m "not slow")',
+    )
+    arguments = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     postgres = Postgres() if (PG_BIN / "initdb").exists() else None
     try:
@@ -507,11 +558,13 @@ def main() -> None:
             postgres.stop()
         shutil.rmtree(work, ignore_errors=True)
     lines = table(results)
+    if arguments.template_suite:
+        lines += ["", template_suite()]
     print("\n".join(lines))
     load = os.getloadavg()
     machine = (
         f"{os.cpu_count()} cores ({platform.machine()}, {platform.system()}), load average "
-        f"{load[0]:.1f} when the run ended; {versions()}"
+        f"{load_at_start:.1f} when the run started and {load[0]:.1f} when it ended; {versions()}"
     )
     (BENCHMARKS / "latest.md").write_text(
         f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine}.\n\n"

@@ -16,6 +16,10 @@ Headers = dict[str, str]
 def headers_of(browser: Browser, method: str, path: str) -> tuple[int, Headers]:
     response = browser._client.open(path, method=method)
     return response.status_code, dict(response.headers)
+
+
+def values_of(browser: Browser, path: str, name: str) -> list[str]:
+    return browser._client.open(path).headers.getlist(name)
 {%- else %}
 
 Headers = dict[str, str]
@@ -24,6 +28,10 @@ Headers = dict[str, str]
 def headers_of(browser: Browser, method: str, path: str) -> tuple[int, Headers]:
     response = browser._app.run(browser._client.request(method, path))
     return response.status_code, dict(response.headers)
+
+
+def values_of(browser: Browser, path: str, name: str) -> list[str]:
+    return browser._app.run(browser._client.request("GET", path)).headers.get_list(name)
 {%- endif %}
 
 
@@ -65,6 +73,24 @@ def test_the_stylesheet_may_be_cached_but_not_sniffed(browser: Browser) -> None:
     assert status == 200
     assert lower(headers).get("cache-control") != "no-store"
     assert lower(headers)["x-content-type-options"] == "nosniff"
+
+
+def test_an_answer_keeps_a_cache_header_it_sets_itself(browser: Browser) -> None:
+    status, headers = headers_of(browser, "GET", "/favicon.ico")
+
+    headers = lower(headers)
+    assert status == 204
+    assert headers["cache-control"] == "max-age=86400"
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/no-such-page", "/static/style.css"])
+def test_each_header_is_sent_once(browser: Browser, path: str) -> None:
+    assert len(values_of(browser, path, "X-Content-Type-Options")) == 1
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control"):
+        assert len(values_of(browser, path, name)) <= 1, name
 
 
 def test_pages_have_no_inline_script_or_style(browser: Browser, pim_a: FakePim) -> None:

@@ -15,11 +15,12 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.schema import (
     SCHEMA_REVISION,
     SchemaError,
+    SchemaGate,
     alembic_config,
     upgrade,
 )
 from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.storage import Base
+from {{ cookiecutter.package_name }}.storage import Base, Storage
 from tests.conftest import Browser
 from tests.databases import DatabaseFactory, sql, table_names
 
@@ -118,6 +119,29 @@ def test_the_app_serves_as_soon_as_the_migrations_ran(
 
     assert browser.get("/").status == 200
     assert browser.get("/health").status == 200
+
+
+def test_the_gate_is_ready_once_it_found_the_schema(unmigrated: Settings) -> None:
+    gate = SchemaGate(Storage(unmigrated.database_url, unmigrated.token_encryption_keys))
+    assert gate.refusal() is not None
+    assert not gate.ready
+
+    upgrade(unmigrated.database_url)
+
+    assert gate.refusal() is None
+    assert gate.ready
+
+
+def test_once_the_schema_was_found_pages_no_longer_check_it(
+    make_browser: MakeBrowser, settings: Settings, own_database_url: str
+) -> None:
+    browser = make_browser(dataclasses.replace(settings, database_url=own_database_url))
+    assert browser.get("/").status == 200
+
+    # Only a new deployment changes the schema, and it starts new workers.
+    sql(own_database_url, "UPDATE alembic_version SET version_num = 'f00d'")
+
+    assert browser.get("/").status == 200
 
 
 def test_a_database_at_another_migration_is_refused(

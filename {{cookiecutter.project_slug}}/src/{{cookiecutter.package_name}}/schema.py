@@ -71,6 +71,11 @@ class SchemaGate:
         self._storage = storage
         self._ready = False
 
+    @property
+    def ready(self) -> bool:
+        """True once the schema was found: from then on `refusal` is None without a query."""
+        return self._ready
+
     def refusal(self) -> ErrorPage | None:
         """The page to answer instead of serving, or None when the schema is this App's."""
         if self._ready:

@@ -5,7 +5,7 @@ event loop, and PIMs are called with one `httpx.AsyncClient` opened and closed b
 """
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from . import APP_NAME, USER_AGENT, flow
@@ -33,7 +33,7 @@ from .akeneo.network import AddressPolicy, PimTransport
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
-from .headers import security_headers
+from .headers import missing_security_headers
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
@@ -99,7 +99,7 @@ def create_app(
         max_age=int(settings.session_lifetime.total_seconds()),
         always_secure=not settings.development,
     )
-    app.middleware("http")(_add_security_headers)
+    app.add_middleware(_SecurityHeaders)
     if settings.trusted_proxies:
         # Outermost: the scheme and client it sets from a trusted proxy's headers are what the
         # session cookie and the page URLs see. Other peers' forwarded headers are ignored.
@@ -128,22 +128,54 @@ class _SessionCookie:
         await (self._secure if secure else self._plain)(scope, receive, send)
 
 
+class _SecurityHeaders:
+    """Adds the security headers an answer does not set itself, to every answer.
+
+    A plain ASGI middleware: it only edits the start message, where `app.middleware("http")`
+    would run every request through an extra task and memory stream.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = (name.decode("latin-1") for name, _ in headers)
+                for name, value in missing_security_headers(path, present):
+                    headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)
+
+
 async def _require_schema(request: Request) -> None:
-    """Every page waits for the database schema; /health reports on it instead."""
-    if request.url.path == "/health":
-        return
+    """Every page waits for the database schema; /health reports on it instead.
+
+    Once the schema was found it stays: the check then costs no query and no thread.
+    """
     gate: SchemaGate = request.app.state.schema_gate
+    if gate.ready or request.scope["path"] == "/health":
+        return
     page = await run_in_threadpool(gate.refusal)
     if page is not None:
         raise flow.AppError(page)
 
 
-def get_settings(request: Request) -> Settings:
+# Async although they do no I/O: FastAPI runs a plain `def` dependency in the thread pool.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
@@ -180,13 +212,14 @@ async def home(
 async def activate(
     request: Request, settings: SettingsDependency, storage: StorageDependency
 ) -> Response:
-    target = await run_in_threadpool(
-        flow.activation_redirect,
-        request.session,
-        request.query_params.get("pim_url"),
-        settings,
-        storage,
-    )
+    arguments = (request.session, request.query_params.get("pim_url"), settings, storage)
+    if request.session:
+        # Linked to a PIM: the flow reads the database (is it still connected?).
+        target = await run_in_threadpool(flow.activation_redirect, *arguments)
+    else:
+        # A new browser has nothing stored to look up: answered without a thread hand-off,
+        # which costs more than the rest of this request.
+        target = flow.activation_redirect(*arguments)
     if isinstance(target, flow.SwitchConfirmation):
         return _page(request, "switch_pim.html", switch=target)
     return RedirectResponse(target, status_code=302)
@@ -300,15 +333,6 @@ async def _form(request: Request) -> dict[str, str]:
     for name, value in parse_qsl(body.decode(errors="replace")):
         fields.setdefault(name, value)  # the first value of a repeated field
     return fields
-
-
-async def _add_security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in security_headers(request.url.path).items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

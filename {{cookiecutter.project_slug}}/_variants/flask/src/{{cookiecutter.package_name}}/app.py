@@ -2,6 +2,7 @@
 
 import ipaddress
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -18,8 +19,8 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.exc import OperationalError
-from werkzeug import Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,7 +34,7 @@ from .akeneo.network import AddressPolicy, PimTransport
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
-from .headers import security_headers
+from .headers import missing_security_headers
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
@@ -89,11 +90,11 @@ def create_app(
     app.register_error_handler(AkeneoError, lambda error: _error_response(flow.error_page(error)))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, lambda _: _error_response(DATABASE_UNAVAILABLE))
-    app.after_request(_add_security_headers)
     # The development server's and gunicorn's access logs (see README, Deploying).
     redact_access_logs("werkzeug", "gunicorn.access")
     if settings.trusted_proxies:
         _trust_forwarded_headers(app, settings.trusted_proxies)
+    app.wsgi_app = _SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -103,14 +104,39 @@ def _address_policy(settings: Settings) -> AddressPolicy:
     )
 
 
-def _add_security_headers(response: Response) -> Response:
-    for name, value in security_headers(request.path).items():
-        response.headers.setdefault(name, value)
-    return response
+class _SecurityHeaders:
+    """Adds the security headers an answer does not set itself, to every answer.
+
+    A WSGI middleware: it extends the header list on its way to the server, where an
+    `after_request` hook would validate each header again through werkzeug's `Headers`.
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self._wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO") or "/"
+
+        def start_with_headers(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            headers.extend(missing_security_headers(path, (name for name, _ in headers)))
+            return start_response(status, headers, *args)
+
+        result: Iterable[bytes] = self._wsgi_app(environ, start_with_headers)
+        return result
 
 
 class _SessionCookie(SecureCookieSessionInterface):
     """The signed session cookie, Secure in production and on every https request."""
+
+    def __init__(self) -> None:
+        self._signing: URLSafeTimedSerializer | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # Built once: the App's keys never change while it runs, and Flask would otherwise
+        # build it twice per request (reading the cookie, then writing it).
+        if self._signing is None:
+            self._signing = super().get_signing_serializer(app)
+        return self._signing
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or request.is_secure
