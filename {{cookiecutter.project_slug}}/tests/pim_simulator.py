@@ -440,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    # Ctrl-C stops both, even when this command was started where SIGINT is ignored (a shell's
+    # background job): its App would otherwise outlive it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_terminate)
     with tempfile.TemporaryDirectory(prefix="pim-simulator-") as folder:
         app = subprocess.Popen(
