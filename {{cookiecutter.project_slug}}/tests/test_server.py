@@ -259,3 +259,18 @@ def test_the_app_started_from_a_folder_without_env_says_so(
     message = str(stopped.value.code)
     assert message.startswith(f"Cannot start: no .env in {tmp_path}")
     assert "start the App from its project folder" in message
+
+
+def test_the_app_refuses_to_start_on_a_database_it_cannot_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_only_from_files: None
+) -> None:
+    (tmp_path / "a-folder").mkdir()
+    write_env(tmp_path, "DATABASE_URL=sqlite:///a-folder")  # a folder, not a database file
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(SystemExit) as stopped:
+        main()
+
+    assert str(stopped.value.code).startswith(
+        "Cannot start: the database cannot be migrated: unable to open database file"
+    )
