@@ -183,7 +183,7 @@ def test_a_resource_the_pim_does_not_have_gives_a_404_page(
     page = browser.get("/first-api-call")
 
     assert page.status == 404
-    assert "Resource not found" in page.text
+    assert "The PIM said: “Resource not found”" in page.text  # the PIM's words, not the App's
 
 
 def test_a_revoked_token_disconnects_the_pim_until_it_connects_again(
@@ -234,7 +234,7 @@ def test_a_missing_scope_names_it_and_how_to_ask_for_it(browser: Browser, pim_a:
     page = browser.get("/first-api-call")
 
     assert page.status == 403
-    assert "You are not allowed to list channels" in page.text
+    assert "The PIM said: “Access forbidden. You are not allowed to list channels.”" in page.text
     assert "not granted: read_channel_settings" in page.text
     assert "Ask the PIM for the missing scopes" in page.text
 
@@ -422,3 +422,85 @@ def test_activate_runs_a_new_authorization_when_no_key_decrypts_the_token(
     assert stored is not None and not stored.token_unreadable
     assert "Connected to your PIM" in browser.get("/").text
     assert browser.get("/first-api-call").status == 200
+
+
+def form_token(page_text: str) -> str:
+    return page_text.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_a_scope_request_already_made_is_refused_without_calling_the_pim(
+    make_browser, wants_products: Settings, pim_a: FakePim
+) -> None:
+    browser = make_browser(wants_products)
+    pim_a.withheld_scopes = {READ_PRODUCTS}
+    browser.connect(pim_a)
+    token = form_token(browser.get("/").text)
+    assert browser.post("/request-scopes", {"csrf_token": token}).status == 200
+
+    again = browser.post("/request-scopes", {"csrf_token": token})
+
+    assert again.status == 409
+    assert "The PIM was already asked for these scopes" in again.text
+    assert "Open the App from the PIM" in again.text
+    assert len(pim_a.scope_requests) == 1
+
+
+def test_a_scope_request_is_made_again_once_the_apps_scopes_change(
+    make_browser, wants_products: Settings, pim_a: FakePim
+) -> None:
+    first = make_browser(wants_products)
+    pim_a.withheld_scopes = {READ_PRODUCTS, "read_catalog_structure"}
+    first.connect(pim_a)
+    first.submit(first.get("/"), "/request-scopes")
+    more = dataclasses.replace(
+        wants_products, scopes=(*wants_products.scopes, "read_catalog_structure")
+    )
+    browser = make_browser(more)
+    browser.connect(pim_a)
+    sql(
+        more.database_url,
+        "UPDATE connections SET scope_request_attempted_at = :long_ago",
+        long_ago="2000-01-01 00:00:00",
+    )
+    home = browser.get("/")
+    assert '<form method="post" action="/request-scopes">' in home.text
+
+    page = browser.submit(home, "/request-scopes")
+
+    assert page.status == 200
+    assert len(pim_a.scope_requests) == 2
+    assert "read_catalog_structure" in pim_a.scope_requests[1].url.params["scopes"]
+
+
+def test_scope_requests_to_one_pim_are_at_most_one_a_minute_even_when_the_pim_failed(
+    make_browser, wants_products: Settings, pim_a: FakePim
+) -> None:
+    browser = make_browser(wants_products)
+    pim_a.withheld_scopes = {READ_PRODUCTS}
+    browser.connect(pim_a)
+    token = form_token(browser.get("/").text)
+    pim_a.overrides[SCOPES_UPDATE_PATH] = httpx.Response(400, json={"message": "broken"})
+    failed = browser.post("/request-scopes", {"csrf_token": token})
+    del pim_a.overrides[SCOPES_UPDATE_PATH]
+
+    again = browser.post("/request-scopes", {"csrf_token": token})
+
+    assert failed.status >= 400
+    assert again.status == 429
+    assert "at most once a minute" in again.text
+    calls = [r for r in pim_a.requests if r.url.path == SCOPES_UPDATE_PATH]
+    assert len(calls) == 1
+    assert '<form method="post" action="/request-scopes">' in browser.get("/").text
+
+
+def test_a_long_pim_message_is_cut_on_the_page(browser: Browser, pim_a: FakePim) -> None:
+    pim_a.withheld_scopes = {"read_channel_settings"}
+    browser.connect(pim_a)
+    pim_a.overrides[CHANNELS_PATH] = httpx.Response(403, json={"message": "word " * 100})
+
+    page = browser.get("/first-api-call")
+
+    assert page.status == 403
+    quoted = page.text.split("The PIM said: “")[1].split("”")[0]
+    assert quoted.endswith("…")
+    assert len(quoted) <= 200

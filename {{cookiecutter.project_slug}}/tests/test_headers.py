@@ -4,7 +4,10 @@ import dataclasses
 
 import pytest
 
-from {{ cookiecutter.package_name }}.headers import CONTENT_SECURITY_POLICY
+from {{ cookiecutter.package_name }}.headers import (
+    CONTENT_SECURITY_POLICY,
+    STRICT_TRANSPORT_SECURITY,
+)
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.conftest import Browser
 from tests.fake_pim import FakePim
@@ -109,6 +112,52 @@ def test_health_answers_head(browser: Browser) -> None:
 
     assert status == 200
     assert lower(headers)["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/static/style.css", "/no-such-page"])
+def test_in_production_every_answer_asks_for_https_only(
+    make_browser, settings: Settings, path: str
+) -> None:
+    production = dataclasses.replace(
+        settings, environment="production", app_url="https://testserver"
+    )
+    browser = make_browser(production)
+
+    _, headers = headers_of(browser, "GET", path)
+
+    assert lower(headers)["strict-transport-security"] == STRICT_TRANSPORT_SECURITY
+
+
+def test_in_development_no_answer_asks_for_https_only(browser: Browser) -> None:
+    _, headers = headers_of(browser, "GET", "/")
+
+    assert "strict-transport-security" not in lower(headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("PUT", "/", 405), ("DELETE", "/health", 405), ("GET", "/no-such-page", 404)],
+)
+def test_the_frameworks_own_error_answers_carry_the_security_headers(
+    browser: Browser, method: str, path: str, status: int
+) -> None:
+    answered, headers = headers_of(browser, method, path)
+
+    assert answered == status
+    assert lower(headers)["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert lower(headers)["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/activate?pim_url=https://pim-a.example.test", "/callback", "/favicon.ico"]
+)
+def test_every_page_answers_head_as_it_answers_get(browser: Browser, path: str) -> None:
+    got, _ = headers_of(browser, "GET", path)
+
+    headed, headers = headers_of(browser, "HEAD", path)
+
+    assert headed == got
+    assert lower(headers)["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
 def test_no_schema_is_published_in_production(make_browser, settings: Settings) -> None:

@@ -1,6 +1,7 @@
 """Behind a reverse proxy or tunnel: forwarded headers count only from TRUSTED_PROXIES."""
 
 import dataclasses
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -74,3 +75,35 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(
     assert f"http://{PUBLIC_HOST}/callback" in page.text
     assert f"https://{PUBLIC_HOST}" not in page.text
     assert not secure(activation.cookie)
+
+
+@pytest.mark.parametrize(
+    "forwarded_for", ["<script>alert(1)</script>", "x" * 300, "203.0.113.9, not-an-address"]
+)
+def test_a_forwarded_for_that_is_not_ip_addresses_is_ignored_with_a_log_line(
+    make_browser: MakeBrowser,
+    behind_proxy: Settings,
+    caplog: pytest.LogCaptureFixture,
+    forwarded_for: str,
+) -> None:
+    browser = make_browser(behind_proxy, address=PROXY)
+
+    with caplog.at_level(logging.WARNING):
+        page = browser.get("/", headers={**FORWARDED, "X-Forwarded-For": forwarded_for})
+
+    assert page.status == 200
+    assert f"https://{PUBLIC_HOST}/activate" in page.text  # the proxy's other headers count
+    assert f"Ignored an X-Forwarded-For that is not IP addresses, from {PROXY}" in caplog.text
+    assert forwarded_for not in caplog.text
+
+
+def test_a_forwarded_for_of_ip_addresses_is_not_logged_as_ignored(
+    make_browser: MakeBrowser, behind_proxy: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    browser = make_browser(behind_proxy, address=PROXY)
+
+    with caplog.at_level(logging.WARNING):
+        page = browser.get("/", headers={**FORWARDED, "X-Forwarded-For": "2001:db8::1, 10.0.0.9"})
+
+    assert page.status == 200
+    assert "X-Forwarded-For" not in caplog.text

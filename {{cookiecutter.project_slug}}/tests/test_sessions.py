@@ -209,3 +209,32 @@ def test_every_form_route_refuses_a_post_without_the_pages_token(
         assert page.status == 403, route
         assert "not sent from the App" in page.text, route
     assert "Connected to your PIM" in browser.get("/").text
+
+
+def form_token(page: str) -> str:
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_connecting_gives_the_browser_a_new_form_token(
+    browser: Browser, pim_a: FakePim, pim_b: FakePim
+) -> None:
+    browser.connect(pim_a)
+    before = form_token(browser.get("/").text)
+
+    browser.connect(pim_b)
+    after = form_token(browser.get("/").text)
+
+    assert after != before
+    assert browser.post("/logout", {"csrf_token": before}).status == 403
+    assert browser.post("/logout", {"csrf_token": after}).status == 303
+
+
+def test_logging_out_forgets_the_form_token(browser: Browser, pim_a: FakePim) -> None:
+    browser.connect(pim_a)
+    before = form_token(browser.get("/").text)
+    assert browser.post("/logout", {"csrf_token": before}).status == 303
+
+    browser.connect(pim_a)
+
+    assert form_token(browser.get("/").text) != before
+    assert browser.post("/logout", {"csrf_token": before}).status == 403

@@ -18,7 +18,11 @@ from {{ cookiecutter.package_name }}.settings import (
 SECRET_KEY = "s" * 32
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
-VALID = {"SECRET_KEY": SECRET_KEY, "TOKEN_ENCRYPTION_KEYS": KEY_A}
+VALID = {
+    "SECRET_KEY": SECRET_KEY,
+    "TOKEN_ENCRYPTION_KEYS": KEY_A,
+    "APP_URL": "https://app.example.test",  # required in production
+}
 
 
 @pytest.fixture

@@ -224,7 +224,7 @@ def test_connecting_again_clears_the_disconnection_and_the_scope_request(
 ) -> None:
     connection = Connection(PIM_A, TOKEN, ("read_products",))
     storage.save_connection(connection)
-    storage.mark_scopes_requested(PIM_A)
+    storage.mark_scopes_requested(PIM_A, ("read_products",))
     storage.mark_disconnected(connection)
     marked = storage.get_connection(PIM_A)
     assert marked is not None
@@ -240,7 +240,7 @@ def test_connecting_again_clears_the_disconnection_and_the_scope_request(
 def test_a_scope_request_for_an_unknown_pim_stores_nothing(
     storage: Storage, database: Path
 ) -> None:
-    storage.mark_scopes_requested(PIM_A)
+    storage.mark_scopes_requested(PIM_A, ("read_products",))
 
     assert rows(database, "SELECT * FROM connections") == []
 

@@ -95,3 +95,47 @@ def test_the_favicon_is_not_a_404(browser: Browser) -> None:
 
     assert page.status == 204
     assert page.text == ""
+
+
+def test_in_production_the_welcome_page_shows_no_configuration(
+    make_browser: Callable[..., Browser], settings: Settings, pim_a: FakePim, tmp_path: Path
+) -> None:
+    public = dataclasses.replace(
+        settings,
+        environment="production",
+        app_url="https://akeneo-app.example.test",
+        allowed_pim_urls=(pim_a.url,),
+        env_file=tmp_path / ".env",
+    )
+
+    page = make_browser(public).get("/", headers={"Host": "akeneo-app.example.test"})
+
+    assert page.status == 200
+    assert "Open it from your PIM" in page.text
+    assert "https://akeneo-app.example.test/activate" in page.text
+    for private in (str(tmp_path), pim_a.url, "AKENEO_", "SECRET", ".env", "Configuration"):
+        assert private not in page.text, private
+    assert connect_links(page.text) == []
+
+
+def test_in_production_missing_credentials_are_not_named_on_any_page(
+    make_browser: Callable[..., Browser], settings: Settings, pim_a: FakePim
+) -> None:
+    unconfigured = dataclasses.replace(
+        settings,
+        environment="production",
+        app_url="https://akeneo-app.example.test",
+        client_secret="",
+    )
+    browser = make_browser(unconfigured)
+    host = {"Host": "akeneo-app.example.test"}
+
+    welcome = browser.get("/", headers=host)
+    activation = browser.get("/activate", {"pim_url": pim_a.url}, headers=host)
+
+    assert "It is not ready to connect PIMs yet" in welcome.text
+    assert activation.status == 503
+    assert "The App is not configured yet" in activation.text
+    for page in (welcome, activation):
+        assert "AKENEO_CLIENT" not in page.text
+        assert ".env" not in page.text

@@ -1,16 +1,32 @@
 """gunicorn's settings for this App: `gunicorn --config gunicorn.conf.py` in this folder.
 
 HOST and PORT choose the address (default 127.0.0.1:8000), WEB_CONCURRENCY the number of worker
-processes (default 1). Workers never create tables: run `alembic upgrade head` before starting.
+processes (default 1), WEB_THREADS the threads of each (default 32). Workers never create
+tables: run `alembic upgrade head` before starting.
 """
 
 import os
+
+from {{ cookiecutter.package_name }}.settings import MAX_HTTP_TIMEOUT
 
 wsgi_app = "{{ cookiecutter.package_name }}.app:create_app()"
 
 _host, _port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
 bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]  # IPv6 in brackets
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+
+# Threaded workers: a request waiting on a slow PIM (up to HTTP_TIMEOUT) or on a slow client
+# holds one thread, not the worker, so /health and every other user are still answered. A
+# sync worker serves one request at a time: one slow PIM call stalled everyone.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "32"))
+# A gthread worker reports to the arbiter from its main loop, whatever its threads wait on;
+# this bound (longer than the slowest allowed PIM call) only catches a worker that hangs.
+timeout = int(MAX_HTTP_TIMEOUT) + 30
+# On a restart, requests in flight may finish their PIM call before the worker stops.
+graceful_timeout = int(MAX_HTTP_TIMEOUT) + 5
+# Idle kept-alive connections wait in the worker's poller, not in a thread, for 5 seconds.
+keepalive = 5
 
 # Access log on stdout; each line names the worker (pid) that served the request. The App
 # redacts authorization codes and states from it.

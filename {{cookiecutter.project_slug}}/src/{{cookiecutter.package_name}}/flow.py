@@ -14,9 +14,9 @@ import secrets
 import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from .akeneo.errors import (
     AkeneoError,
@@ -42,9 +42,9 @@ from .akeneo.pim_url import has_public_host, is_allowed, normalize_pim_url
 from .akeneo.scopes import missing_scopes
 from .settings import Settings
 {%- if cookiecutter.openid_connect %}
-from .storage import BrowserSession, Storage, StoredConnection, StoredUser
+from .storage import BrowserSession, ScopeRequestClaim, Storage, StoredConnection, StoredUser
 {%- else %}
-from .storage import BrowserSession, Storage, StoredConnection
+from .storage import BrowserSession, ScopeRequestClaim, Storage, StoredConnection
 {%- endif %}
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,10 @@ MAX_PENDING_AUTHORIZATIONS = 5
 CSRF_FIELD = "csrf_token"
 MAX_FORM_BYTES = 4096
 """The App's forms hold one token: a bigger body is refused before it is read."""
+SCOPE_REQUEST_INTERVAL = timedelta(minutes=1)
+"""The least time between two requests of new scopes to one PIM (each notifies its users)."""
+MAX_PIM_MESSAGE_LENGTH = 200
+"""The most of a PIM's own message a page quotes: the PIM's words, never the App's."""
 Session = MutableMapping[str, Any]
 
 
@@ -74,8 +78,25 @@ class AppError(Exception):
         self.page = page
 
 
+UNREADABLE_BODY = ErrorPage(
+    400,
+    "The request could not be read",
+    "Its body was malformed, incomplete or too slow to arrive.",
+    "Go back to the home page and try again.",
+)
+"""A request body the server could not read: malformed, cut short or too slow."""
+
+
 def not_configured(settings: Settings) -> ErrorPage:
     missing = settings.missing_credentials
+    if not settings.development:
+        # A public page: which setting is missing is for the logs and the administrator.
+        return ErrorPage(
+            503,
+            "The App is not configured yet",
+            "The App cannot connect PIMs until its administrator finishes its configuration.",
+            "Try again later.",
+        )
     return ErrorPage(
         503,
         "The App is not configured yet",
@@ -85,16 +106,66 @@ def not_configured(settings: Settings) -> ErrorPage:
     )
 
 
-def welcome_context(settings: Settings, activate_url: str, callback_url: str) -> dict[str, Any]:
+def app_url(settings: Settings, request_base_url: str) -> str:
+    """The App's own URL, without a trailing slash: APP_URL, set outside development.
+
+    Only in development without APP_URL is it the URL the request came to.
+    """
+    return settings.app_url or request_base_url.rstrip("/")
+
+
+def misdirected_request(settings: Settings, host: str | None) -> ErrorPage | None:
+    """The page refusing a request whose Host is not APP_URL's (outside development), if so.
+
+    A page built for another host name would show links to it.
+    """
+    if settings.development or not settings.app_url:
+        return None
+    expected = urlsplit(settings.app_url)
+    if _without_default_port(host or "", expected.scheme) == _without_default_port(
+        expected.netloc, expected.scheme
+    ):
+        return None
+    logger.warning("Refused a request for the host %.80r: APP_URL is %s", host, settings.app_url)
+    return ErrorPage(
+        421,
+        "This address is not the App's",
+        "The request was sent to a host name this App does not serve.",
+        "Open the App from your PIM, or at its own address.",
+    )
+
+
+def _without_default_port(host: str, scheme: str) -> str:
+    host = host.strip().lower()
+    default = ":443" if scheme == "https" else ":80"
+    return host.removesuffix(default)
+
+
+def shown_missing_credentials(settings: Settings) -> list[str]:
+    """The settings every page says are missing: in development only (pages are public)."""
+    return settings.missing_credentials if settings.development else []
+
+
+def welcome_context(settings: Settings, base_url: str) -> dict[str, Any]:
     """What the welcome page shows: the configuration as it is, and what is left to do.
 
     Once the credentials are set, it offers to connect each allowed PIM: the link is the one
-    the PIM itself opens when its user clicks Connect.
+    the PIM itself opens when its user clicks Connect. Outside development the page is public:
+    it shows the App's two URLs and no configuration.
     """
     configured = not settings.missing_credentials
+    activate_url = f"{app_url(settings, base_url)}/activate"
+    if not settings.development:
+        return {
+            "development": False,
+            "configured": configured,
+            "activate_url": activate_url,
+            "callback_url": f"{app_url(settings, base_url)}/callback",
+        }
     return {
+        "development": True,
         "activate_url": activate_url,
-        "callback_url": callback_url,
+        "callback_url": f"{app_url(settings, base_url)}/callback",
         "env_file": settings.env_file,
         "configured": configured,
         "credentials": {
@@ -310,6 +381,8 @@ def remember_connection(
     storage.save_connection(connection)
 {%- endif %}
     _end_session(session, storage)
+    # A new form token too: one read before connecting (by a page or a script) is of no use.
+    session.pop(CSRF_FIELD, None)
     session["session_id"] = storage.start_session(
         connection.pim_url,
 {%- if cookiecutter.openid_connect %}
@@ -327,6 +400,8 @@ def home_context(session: Session, settings: Settings, storage: Storage) -> dict
     context: dict[str, Any] = {
         "connection": connection,
         "missing_scopes": missing_scopes(settings.scopes, connection.scopes) if connection else (),
+        "scopes_already_requested": connection is not None
+        and _already_requested(connection, settings.scopes),
         "csrf_token": csrf_token(session),
     }
 {%- if cookiecutter.openid_connect %}
@@ -379,7 +454,31 @@ def scope_request(
                 "Go back to the home page.",
             )
         )
+    claim = storage.claim_scope_request(connection.pim_url, settings.scopes, SCOPE_REQUEST_INTERVAL)
+    if claim is ScopeRequestClaim.ALREADY_REQUESTED:
+        raise AppError(
+            ErrorPage(
+                409,
+                "The PIM was already asked for these scopes",
+                "The App asked the PIM for them before; asking again would notify the PIM's "
+                "users again.",
+                "Open the App from the PIM: the PIM asks you to accept the new scopes.",
+            )
+        )
+    if claim is ScopeRequestClaim.TOO_SOON:
+        raise AppError(
+            ErrorPage(
+                429,
+                "The PIM was asked for scopes a moment ago",
+                "The App asks a PIM for new scopes at most once a minute.",
+                "Wait a minute, then try again from the home page.",
+            )
+        )
     return connection, settings.scopes
+
+
+def _already_requested(connection: StoredConnection, scopes: tuple[str, ...]) -> bool:
+    return connection.scopes_requested_at is not None and connection.requested_scopes == scopes
 
 
 def linked_session(session: Session, storage: Storage) -> BrowserSession | None:
@@ -491,7 +590,8 @@ def error_page(error: AkeneoError) -> ErrorPage:
         return ErrorPage(
             403,
             "The App lacks a scope for this",
-            f"The PIM refused the call: {error.message or 'a scope is missing'}"
+            "The PIM refused the call: a scope is missing."
+            + (f" {pim_said(error.message)}" if error.message else "")
             + (f" Scopes the App asks for but was not granted: {missing}." if missing else ""),
             "Ask the PIM for the missing scopes from the home page, then open the App "
             "from the PIM again and accept them.",
@@ -500,7 +600,7 @@ def error_page(error: AkeneoError) -> ErrorPage:
         return ErrorPage(
             404,
             "The PIM has no such item",
-            f"{error}.",
+            pim_said(str(error)),
             "Go back to the home page.",
         )
     if isinstance(error, PimBusy):
@@ -554,6 +654,14 @@ def _allowed_pim_url(raw_pim_url: str, settings: Settings) -> str:
     if not settings.development and not listed and not has_public_host(pim_url):
         raise InvalidPimUrl("the URL's host is not a public address")
     return pim_url
+
+
+def pim_said(message: str) -> str:
+    """A PIM's own words, quoted and attributed, on one line and cut to a length cap."""
+    words = " ".join(message.split())
+    if len(words) > MAX_PIM_MESSAGE_LENGTH:
+        words = words[: MAX_PIM_MESSAGE_LENGTH - 1].rstrip() + "…"
+    return f"The PIM said: “{words}”"
 
 
 def _refusal_advice(error: PimRefused) -> str:

@@ -18,7 +18,7 @@ from .storage import Storage
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 """The migration the models match: the head of `migrations/versions` (a test keeps them equal)."""
 
 UPGRADE_COMMAND = "alembic upgrade head"

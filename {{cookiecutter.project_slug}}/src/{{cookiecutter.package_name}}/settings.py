@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
@@ -42,6 +44,7 @@ class Settings:
     token_encryption_keys: tuple[str, ...] = ()
     database_url: str = "sqlite:///app.db"
     environment: str = "development"
+    app_url: str = ""  # empty in development only: the URL the browser used
     http_timeout: float = 10.0
     trusted_proxies: tuple[str, ...] = ()
     api_max_bytes: int = DEFAULT_API_MAX_BYTES
@@ -111,6 +114,7 @@ def load_settings(
         token_encryption_keys=_fernet_keys(values.get("TOKEN_ENCRYPTION_KEYS", "")),
         database_url=_database_url(values.get("DATABASE_URL", "sqlite:///app.db")),
         environment=environment,
+        app_url=_app_url(values.get("APP_URL", ""), development),
         http_timeout=_http_timeout(values.get("HTTP_TIMEOUT", "10")),
         trusted_proxies=_trusted_proxies(values.get("TRUSTED_PROXIES", "")),
         api_max_bytes=_api_max_bytes(values.get("PIM_API_MAX_BYTES", str(DEFAULT_API_MAX_BYTES))),
@@ -236,6 +240,46 @@ def _database_url(raw: str) -> str:
                 f"DATABASE_URL: the folder {str(folder)!r} of the SQLite file does not exist"
             )
     return raw.strip()
+
+
+# A path prefix, for an App served below a folder of its host (e.g. /akeneo-app).
+_PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*")
+
+
+def _app_url(raw: str, development: bool) -> str:
+    """The App's own public URL: where the PIM and the App's pages send browsers."""
+    value = raw.strip().rstrip("/")
+    if not value:
+        if development:
+            return ""
+        raise SettingsError(
+            "APP_URL must be set outside development to the App's public https URL "
+            "(e.g. https://akeneo-app.example.com)"
+        )
+    problem = _app_url_problem(value, development)
+    if problem:
+        raise SettingsError(f"APP_URL {value!r} {problem}")
+    parts = urlsplit(value)
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path}"
+
+
+def _app_url_problem(value: str, development: bool) -> str | None:
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute URL such as https://akeneo-app.example.com"
+    if parts.scheme != "https" and not development:
+        return "must start with https:// outside development"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "must not have a query or fragment"
+    if not _PATH_PREFIX.fullmatch(parts.path):
+        return "may have a path prefix only (letters, digits, . _ ~ -), such as /akeneo-app"
+    return None
 
 
 def _http_timeout(raw: str) -> float:

@@ -13,6 +13,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 {%- if cookiecutter.openid_connect %}
@@ -24,11 +25,24 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     delete,
+    or_,
     select,
     text,
+    update,
 )
 {%- else %}
-from sqlalchemy import DateTime, MetaData, String, Text, create_engine, delete, select, text
+from sqlalchemy import (
+    DateTime,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    delete,
+    or_,
+    select,
+    text,
+    update,
+)
 {%- endif %}
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
@@ -65,6 +79,18 @@ class ConnectionRow(Base):
     disconnected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when the App told the PIM it needs more scopes; the next "Open app" asks for consent.
     scopes_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The scopes the PIM was asked for then: the App asks again only for other scopes.
+    requested_scopes: Mapped[str | None] = mapped_column(Text)
+    # The last time the App started asking the PIM, whatever the PIM answered (rate limit).
+    scope_request_attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ScopeRequestClaim(Enum):
+    """Whether the App may ask a PIM for new scopes now."""
+
+    CLAIMED = "claimed"
+    ALREADY_REQUESTED = "already requested"
+    TOO_SOON = "too soon"
 
 
 class BrowserSessionRow(Base):
@@ -132,6 +158,7 @@ class StoredConnection:
     updated_at: datetime
     disconnected_at: datetime | None = None
     scopes_requested_at: datetime | None = None
+    requested_scopes: tuple[str, ...] = ()
     # No key of TOKEN_ENCRYPTION_KEYS decrypts the stored token (access_token is then empty):
     # the PIM must connect again for the App to get a token it can read.
     token_unreadable: bool = False
@@ -213,6 +240,7 @@ class Storage:
                 scopes_requested_at=(
                     _utc(row.scopes_requested_at) if row.scopes_requested_at else None
                 ),
+                requested_scopes=tuple((row.requested_scopes or "").split()),
             )
 
     def mark_disconnected(self, connection: Connection) -> bool:
@@ -238,12 +266,47 @@ class Storage:
         except InvalidToken:
             return b""
 
-    def mark_scopes_requested(self, pim_url: str) -> None:
-        """Record that the PIM was asked for new scopes, until the PIM connects again."""
+    def claim_scope_request(
+        self, pim_url: str, scopes: tuple[str, ...], interval: timedelta
+    ) -> ScopeRequestClaim:
+        """Record an attempt to ask the PIM for `scopes`, unless it was asked for them already
+        (until it connects again) or any attempt was made less than `interval` ago.
+
+        One conditional update: of two workers claiming at once, only one succeeds.
+        """
+        now, wanted = datetime.now(UTC), " ".join(scopes)
+        with self._sessions.begin() as session:
+            claimed = session.scalar(
+                update(ConnectionRow)
+                .where(
+                    ConnectionRow.pim_url == pim_url,
+                    or_(
+                        ConnectionRow.scope_request_attempted_at.is_(None),
+                        ConnectionRow.scope_request_attempted_at <= now - interval,
+                    ),
+                    or_(
+                        ConnectionRow.scopes_requested_at.is_(None),
+                        ConnectionRow.requested_scopes.is_(None),
+                        ConnectionRow.requested_scopes != wanted,
+                    ),
+                )
+                .values(scope_request_attempted_at=now)
+                .returning(ConnectionRow.id)
+            )
+            if claimed is not None:
+                return ScopeRequestClaim.CLAIMED
+            row = session.scalar(select(ConnectionRow).where(ConnectionRow.pim_url == pim_url))
+            if row is not None and row.scopes_requested_at and row.requested_scopes == wanted:
+                return ScopeRequestClaim.ALREADY_REQUESTED
+            return ScopeRequestClaim.TOO_SOON
+
+    def mark_scopes_requested(self, pim_url: str, scopes: tuple[str, ...]) -> None:
+        """Record that the PIM was asked for `scopes`, until the PIM connects again."""
         with self._sessions.begin() as session:
             row = session.scalar(select(ConnectionRow).where(ConnectionRow.pim_url == pim_url))
             if row is not None:
                 row.scopes_requested_at = datetime.now(UTC)
+                row.requested_scopes = " ".join(scopes)
 
 {%- if cookiecutter.openid_connect %}
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -33,7 +34,7 @@ from .akeneo.network import AddressPolicy, PimTransport
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
-from .headers import missing_security_headers
+from .headers import is_address_list, missing_security_headers
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
@@ -89,7 +90,7 @@ def create_app(
         context_processors=[
             lambda request: {
                 "app_name": APP_NAME,
-                "missing_credentials": settings.missing_credentials,
+                "missing_credentials": flow.shown_missing_credentials(settings),
             }
         ],
     )
@@ -99,12 +100,16 @@ def create_app(
         max_age=int(settings.session_lifetime.total_seconds()),
         always_secure=not settings.development,
     )
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_SecurityHeaders, development=settings.development)
+    app.add_middleware(_HeadAsGet)
     if settings.trusted_proxies:
         # Outermost: the scheme and client it sets from a trusted proxy's headers are what the
         # session cookie and the page URLs see. Other peers' forwarded headers are ignored.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
-    app.include_router(router, dependencies=[Depends(_require_schema)])
+        app.add_middleware(_AddressesOnly)
+    app.include_router(
+        router, dependencies=[Depends(_refuse_misdirected), Depends(_require_schema)]
+    )
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.add_exception_handler(flow.AppError, _app_error)
     app.add_exception_handler(AkeneoError, _akeneo_error)
@@ -135,25 +140,87 @@ class _SecurityHeaders:
     would run every request through an extra task and memory stream.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, development: bool) -> None:
         self._app = app
+        self._development = development
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         path: str = scope["path"]
+        development = self._development
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = (name.decode("latin-1") for name, _ in headers)
-                for name, value in missing_security_headers(path, present):
+                for name, value in missing_security_headers(path, present, development):
                     headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self._app(scope, receive, send_with_headers)
+
+
+class _HeadAsGet:
+    """Answers HEAD wherever GET is answered: the GET answer's status and headers, no body.
+
+    FastAPI routes answer only the methods they list, and listing HEAD beside GET on each
+    route would give the published schema two operations of one name.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self._app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self._app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class _AddressesOnly:
+    """Drops an X-Forwarded-For that is not a list of IP addresses, before uvicorn reads it.
+
+    Otherwise its text would become the client's address, in the access log too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            kept = [
+                (name, value)
+                for name, value in headers
+                if name != b"x-forwarded-for" or is_address_list(value.decode("latin-1"))
+            ]
+            if len(kept) != len(headers):
+                client = (scope.get("client") or ("unknown",))[0]
+                logger.warning(
+                    "Ignored an X-Forwarded-For that is not IP addresses, from %s", client
+                )
+                scope = {**scope, "headers": kept}
+        await self._app(scope, receive, send)
+
+
+async def _refuse_misdirected(request: Request) -> None:
+    """Outside development, every page but /health answers for APP_URL's host only."""
+    if request.scope["path"] == "/health":
+        return
+    page = flow.misdirected_request(request.app.state.settings, request.headers.get("host"))
+    if page is not None:
+        raise flow.AppError(page)
 
 
 async def _require_schema(request: Request) -> None:
@@ -201,9 +268,7 @@ async def home(
 ) -> Response:
     context = await run_in_threadpool(flow.home_context, request.session, settings, storage)
     if context["connection"] is None:
-        welcome = flow.welcome_context(
-            settings, str(request.url_for("activate")), str(request.url_for("callback"))
-        )
+        welcome = flow.welcome_context(settings, str(request.base_url))
         return _page(request, "welcome.html", **welcome)
     return _page(request, "home.html", **context)
 
@@ -272,7 +337,7 @@ async def request_scopes(
     )
     pim = _pim_api(request, settings, storage, connection)
     answer = await pim.request_scopes(scopes)
-    await run_in_threadpool(storage.mark_scopes_requested, connection.pim_url)
+    await run_in_threadpool(storage.mark_scopes_requested, connection.pim_url, scopes)
     return _page(
         request, "scopes_requested.html", pim_url=pim.pim_url, scopes=scopes, answer=answer
     )
@@ -291,7 +356,7 @@ async def favicon() -> Response:
     return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
 
 
-@router.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
+@router.get("/health", include_in_schema=False)
 async def health(request: Request) -> JSONResponse:
     gate: SchemaGate = request.app.state.schema_gate
     problem = await run_in_threadpool(gate.health_problem)
@@ -323,12 +388,18 @@ async def _form(request: Request) -> dict[str, str]:
     if content_type != "application/x-www-form-urlencoded":
         return {}
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > flow.MAX_FORM_BYTES:
-            raise flow.AppError(
-                flow.ErrorPage(413, "This form is too large", "", "Go back to the home page.")
-            )
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > flow.MAX_FORM_BYTES:
+                raise flow.AppError(
+                    flow.ErrorPage(413, "This form is too large", "", "Go back to the home page.")
+                )
+    except ClientDisconnect:
+        # The server stopped the body (a malformed chunk, the client left): uvicorn has
+        # answered 400 already; this page only keeps the failure out of the error log.
+        logger.info("Refused a request whose body could not be read")
+        raise flow.AppError(flow.UNREADABLE_BODY) from None
     fields: dict[str, str] = {}
     for name, value in parse_qsl(body.decode(errors="replace")):
         fields.setdefault(name, value)  # the first value of a repeated field

@@ -15,13 +15,12 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import APP_NAME, USER_AGENT, flow
@@ -34,7 +33,7 @@ from .akeneo.network import AddressPolicy, PimTransport
 from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
-from .headers import missing_security_headers
+from .headers import is_address_list, missing_security_headers
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
@@ -81,10 +80,15 @@ def create_app(
         "public_keys": PublicKeyCache(),
 {%- endif %}
     }
+    app.before_request(_refuse_misdirected)
+    app.before_request(_read_body)
     app.before_request(_require_schema)
     app.register_blueprint(bp)
     app.context_processor(
-        lambda: {"app_name": APP_NAME, "missing_credentials": settings.missing_credentials}
+        lambda: {
+            "app_name": APP_NAME,
+            "missing_credentials": flow.shown_missing_credentials(settings),
+        }
     )
     app.register_error_handler(flow.AppError, lambda error: _error_response(error.page))
     app.register_error_handler(AkeneoError, lambda error: _error_response(flow.error_page(error)))
@@ -94,7 +98,9 @@ def create_app(
     redact_access_logs("werkzeug", "gunicorn.access")
     if settings.trusted_proxies:
         _trust_forwarded_headers(app, settings.trusted_proxies)
-    app.wsgi_app = _SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = _SecurityHeaders(  # type: ignore[method-assign]
+        app.wsgi_app, settings.development
+    )
     return app
 
 
@@ -111,14 +117,16 @@ class _SecurityHeaders:
     `after_request` hook would validate each header again through werkzeug's `Headers`.
     """
 
-    def __init__(self, wsgi_app: Any) -> None:
+    def __init__(self, wsgi_app: Any, development: bool) -> None:
         self._wsgi_app = wsgi_app
+        self._development = development
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO") or "/"
 
         def start_with_headers(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            headers.extend(missing_security_headers(path, (name for name, _ in headers)))
+            present = (name for name, _ in headers)
+            headers.extend(missing_security_headers(path, present, self._development))
             return start_response(status, headers, *args)
 
         result: Iterable[bytes] = self._wsgi_app(environ, start_with_headers)
@@ -156,8 +164,14 @@ def _trust_forwarded_headers(app: Flask, trusted_proxies: tuple[str, ...]) -> No
             peer = ipaddress.ip_address(environ.get("REMOTE_ADDR") or "")
         except ValueError:
             return direct(environ, start_response)
-        trusted = any(peer in network for network in networks)
-        return (proxied if trusted else direct)(environ, start_response)
+        if not any(peer in network for network in networks):
+            return direct(environ, start_response)
+        forwarded_for = environ.get("HTTP_X_FORWARDED_FOR")
+        if forwarded_for is not None and not is_address_list(forwarded_for):
+            logger.warning("Ignored an X-Forwarded-For that is not IP addresses, from %s", peer)
+            environ = {**environ}
+            del environ["HTTP_X_FORWARDED_FOR"]
+        return proxied(environ, start_response)
 
     app.wsgi_app = wsgi_app  # type: ignore[method-assign]
 
@@ -182,6 +196,42 @@ def _pim_api(connection: Connection) -> PimApi:
     )
 
 
+def _refuse_misdirected() -> ResponseReturnValue | None:
+    """Outside development, every page but /health answers for APP_URL's host only."""
+    if request.endpoint == "app.health":
+        return None
+    page = flow.misdirected_request(_extension("settings"), request.environ.get("HTTP_HOST"))
+    return None if page is None else _error_response(page)
+
+
+BODY_TIMEOUT_SECONDS = 10
+"""How long a client may take to send a request's body (under gunicorn)."""
+
+
+def _read_body() -> ResponseReturnValue | None:
+    """Read the request's body before any route: a broken one is a 400 page, not a 500.
+
+    The servers raise their own errors from the body stream (gunicorn's InvalidChunkSize,
+    the development server's OSError, a timeout): whatever fails while reading is the
+    client's fault, answered 400 with one log line and no traceback. Under gunicorn the
+    socket gets a deadline, so a client that stops sending frees its thread.
+    """
+    connection = request.environ.get("gunicorn.socket")
+    if connection is not None:
+        connection.settimeout(BODY_TIMEOUT_SECONDS)
+    try:
+        request.get_data(cache=True)  # capped at MAX_CONTENT_LENGTH (a 413 page)
+    except RequestEntityTooLarge:
+        raise
+    except Exception as error:
+        logger.info("Refused a request whose body could not be read: %s", type(error).__name__)
+        return _error_response(flow.UNREADABLE_BODY)
+    finally:
+        if connection is not None:
+            connection.settimeout(None)
+    return None
+
+
 def _require_schema() -> ResponseReturnValue | None:
     """Every page waits for the database schema; /health reports on it instead."""
     if request.endpoint in ("app.health", "static"):
@@ -194,11 +244,7 @@ def _require_schema() -> ResponseReturnValue | None:
 def home() -> ResponseReturnValue:
     context = flow.home_context(session, _extension("settings"), _extension("storage"))
     if context["connection"] is None:
-        welcome = flow.welcome_context(
-            _extension("settings"),
-            url_for("app.activate", _external=True),
-            url_for("app.callback", _external=True),
-        )
+        welcome = flow.welcome_context(_extension("settings"), request.url_root)
         return render_template("welcome.html", **welcome)
     return render_template("home.html", **context)
 
@@ -257,7 +303,7 @@ def request_scopes() -> ResponseReturnValue:
         session, request.form.get(flow.CSRF_FIELD), _extension("settings"), storage
     )
     answer = _pim_api(connection).request_scopes(scopes)
-    storage.mark_scopes_requested(connection.pim_url)
+    storage.mark_scopes_requested(connection.pim_url, scopes)
     return render_template(
         "scopes_requested.html", pim_url=connection.pim_url, scopes=scopes, answer=answer
     )
