@@ -215,7 +215,7 @@ class _AddressesOnly:
 
 
 async def _refuse_misdirected(request: Request) -> None:
-    """Outside development, every page but /health answers for APP_URL's host only."""
+    """Outside development, every page answers for APP_URL's host only (not /health or files)."""
     if request.scope["path"] == "/health":
         return
     page = flow.misdirected_request(request.app.state.settings, request.headers.get("host"))

@@ -197,8 +197,8 @@ def _pim_api(connection: Connection) -> PimApi:
 
 
 def _refuse_misdirected() -> ResponseReturnValue | None:
-    """Outside development, every page but /health answers for APP_URL's host only."""
-    if request.endpoint == "app.health":
+    """Outside development, every page answers for APP_URL's host only (not /health or files)."""
+    if request.endpoint in ("app.health", "static"):
         return None
     page = flow.misdirected_request(_extension("settings"), request.environ.get("HTTP_HOST"))
     return None if page is None else _error_response(page)
