@@ -184,16 +184,17 @@ def test_the_app_refuses_to_start_with_one_line_naming_the_setting(
     assert "s3cret-password" not in errors
 
 
-def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: int) -> None:
-    write_env(tmp_path, "AKENEO_CLIENT_ID=id", "AKENEO_CLIENT_SECRET=secret")
-    upgrade(f"sqlite:///{tmp_path / 'app.db'}")  # production workers never migrate
+def start_production_server(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    """The production command of README.md, Deploying, serving from `folder` on `port`."""
+    write_env(folder, "AKENEO_CLIENT_ID=id", "AKENEO_CLIENT_SECRET=secret")
+    upgrade(f"sqlite:///{folder / 'app.db'}")  # production workers never migrate
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AKENEO_")},
         "PYTHONPATH": str(PROJECT / "src"),
         "HOST": "127.0.0.1",
-        "PORT": str(app_port),
+        "PORT": str(port),
     }
-    # The production command of README.md, Deploying; the access log goes to standard output.
+    # The access log goes to standard output.
 {%- if cookiecutter.framework == "flask" %}
     command = [
         sys.executable,
@@ -212,15 +213,19 @@ def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: 
         "--host",
         "127.0.0.1",
         "--port",
-        str(app_port),
+        str(port),
         "--no-proxy-headers",
         "--log-config",
         str(PROJECT / "logging.json"),
     ]
 {%- endif %}
-    server = subprocess.Popen(
-        command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    return subprocess.Popen(
+        command, cwd=folder, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+
+
+def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: int) -> None:
+    server = start_production_server(tmp_path, app_port)
     app_url = f"http://127.0.0.1:{app_port}"
     try:
         wait_until_up(f"{app_url}/health", server)
@@ -235,6 +240,37 @@ def test_the_production_server_redacts_its_access_log(tmp_path: Path, app_port: 
     assert b"/callback?code=[redacted]&state=[redacted]" in written
     assert b"SECRET-CODE" not in written
     assert b"SECRET-STATE" not in written
+
+
+MALFORMED_CHUNKS = {
+    "chunk-size": b"ZZZ\r\nabc\r\n0\r\n\r\n",
+    "no-crlf-after-data": b"3\r\nabc0\r\n\r\n",
+    "more-data-than-size": b"3\r\nabcdef\r\n0\r\n\r\n",
+}
+
+
+def test_the_production_server_answers_malformed_chunked_bodies_400_without_traceback(
+    tmp_path: Path, app_port: int
+) -> None:
+    server = start_production_server(tmp_path, app_port)
+    answers = {}
+    try:
+        wait_until_up(f"http://127.0.0.1:{app_port}/health", server)
+        for case, body in MALFORMED_CHUNKS.items():
+            with socket.create_connection(("127.0.0.1", app_port), timeout=10) as client:
+                client.sendall(
+                    b"POST /logout HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n" + body
+                )
+                answers[case] = client.recv(100).split(b"\r\n")[0]
+    finally:
+        server.terminate()
+        output, errors = server.communicate(timeout=10)
+
+    for case, status_line in answers.items():
+        assert status_line.startswith(b"HTTP/1.1 400 "), case
+    assert b"Traceback" not in output + errors
 
 
 SETTINGS_VARIABLES = ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DATABASE_URL", "APP_ENV")

@@ -85,6 +85,8 @@ UNREADABLE_BODY = ErrorPage(
     "Go back to the home page and try again.",
 )
 """A request body the server could not read: malformed, cut short or too slow."""
+BODY_TIMEOUT_SECONDS = 10
+"""How long a client may take to send a request's body."""
 
 
 def not_configured(settings: Settings) -> ErrorPage:

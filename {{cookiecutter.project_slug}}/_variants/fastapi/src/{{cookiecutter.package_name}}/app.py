@@ -4,6 +4,7 @@ Handlers are async; the database is used through `run_in_threadpool` so it never
 event loop, and PIMs are called with one `httpx.AsyncClient` opened and closed by the lifespan.
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -378,6 +379,9 @@ def _pim_api(
     )
 
 
+FORM_TOO_LARGE = flow.ErrorPage(413, "This form is too large", "", "Go back to the home page.")
+
+
 async def _form(request: Request) -> dict[str, str]:
     """The fields of a urlencoded form, read with a size cap (the App's forms hold one token).
 
@@ -389,16 +393,15 @@ async def _form(request: Request) -> dict[str, str]:
         return {}
     body = bytearray()
     try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > flow.MAX_FORM_BYTES:
-                raise flow.AppError(
-                    flow.ErrorPage(413, "This form is too large", "", "Go back to the home page.")
-                )
-    except ClientDisconnect:
-        # The server stopped the body (a malformed chunk, the client left): uvicorn has
-        # answered 400 already; this page only keeps the failure out of the error log.
-        logger.info("Refused a request whose body could not be read")
+        async with asyncio.timeout(flow.BODY_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > flow.MAX_FORM_BYTES:
+                    raise flow.AppError(FORM_TOO_LARGE)
+    except (ClientDisconnect, TimeoutError) as error:
+        # A malformed chunk or a client that left: uvicorn has answered 400 already, and this
+        # page keeps the failure out of the error log. A client too slow to send gets it.
+        logger.info("Refused a request whose body could not be read: %s", type(error).__name__)
         raise flow.AppError(flow.UNREADABLE_BODY) from None
     fields: dict[str, str] = {}
     for name, value in parse_qsl(body.decode(errors="replace")):

@@ -204,10 +204,6 @@ def _refuse_misdirected() -> ResponseReturnValue | None:
     return None if page is None else _error_response(page)
 
 
-BODY_TIMEOUT_SECONDS = 10
-"""How long a client may take to send a request's body (under gunicorn)."""
-
-
 def _read_body() -> ResponseReturnValue | None:
     """Read the request's body before any route: a broken one is a 400 page, not a 500.
 
@@ -218,7 +214,7 @@ def _read_body() -> ResponseReturnValue | None:
     """
     connection = request.environ.get("gunicorn.socket")
     if connection is not None:
-        connection.settimeout(BODY_TIMEOUT_SECONDS)
+        connection.settimeout(flow.BODY_TIMEOUT_SECONDS)
     try:
         request.get_data(cache=True)  # capped at MAX_CONTENT_LENGTH (a 413 page)
     except RequestEntityTooLarge:
