@@ -7,9 +7,6 @@ decompressed size and on their nesting depth. A busy PIM (429, 503) is asked aga
 Transport failures become typed errors.
 """
 
-{% if cookiecutter.framework == "fastapi" -%}
-import asyncio
-{% endif -%}
 import random
 import re
 import time
@@ -192,10 +189,13 @@ def pim_errors(request: httpx.Request) -> Iterator[None]:
         raise PimTimeout(f"{host} did not answer in time") from None
     except httpx.TransportError:
         raise PimUnreachable(f"{host} could not be reached") from None
-{% if cookiecutter.framework == "flask" %}
+
 
 def send(
-    client: httpx.Client, request: httpx.Request, *, api_max_bytes: int = DEFAULT_API_MAX_BYTES
+    client: httpx.Client,
+    request: httpx.Request,
+    *,
+    api_max_bytes: int = DEFAULT_API_MAX_BYTES,
 ) -> httpx.Response:
     """Send `request` and read its answer, retrying within the request's one deadline."""
     deadline = deadline_for(client.timeout)
@@ -249,68 +249,3 @@ def run(
     except StopIteration as finished:
         result: T = finished.value
         return result
-{%- else %}
-
-async def send(
-    client: httpx.AsyncClient,
-    request: httpx.Request,
-    *,
-    api_max_bytes: int = DEFAULT_API_MAX_BYTES,
-) -> httpx.Response:
-    """Send `request` and read its answer, retrying within the request's one deadline."""
-    deadline = deadline_for(client.timeout)
-    limit = answer_limit(request, api_max_bytes)
-    with_client_headers(request, client.headers)
-    attempt = 0
-    while True:
-        try:
-            response = await _attempt(client, request, limit, deadline)
-        except PimConnectTimeout:
-            delay = within(connect_retry_delay(request, attempt), deadline)
-            if delay is None:
-                raise
-        else:
-            delay = within(retry_delay(response, attempt), deadline)
-            if delay is None:
-                return response
-        await asyncio.sleep(delay)
-        attempt += 1
-
-
-async def _attempt(
-    client: httpx.AsyncClient, request: httpx.Request, limit: int, deadline: float
-) -> httpx.Response:
-    check_deadline(request, deadline)
-    request.extensions["timeout"] = attempt_timeouts(client.timeout, deadline)
-    try:
-        async with asyncio.timeout(deadline - time.monotonic()):
-            with pim_errors(request), call_deadline(deadline):
-                streamed = await client.send(request, stream=True)
-                try:
-                    reader = AnswerReader(streamed.headers.get("Content-Encoding", ""), limit)
-                    assert isinstance(streamed.stream, httpx.AsyncByteStream)
-                    async for chunk in streamed.stream:
-                        reader.feed(chunk)
-                        check_deadline(request, deadline)
-                finally:
-                    await streamed.aclose()
-    except TimeoutError:
-        raise PimTimeout(f"{request.url.host} did not answer in time") from None
-    return reader.response(streamed)
-
-
-async def run(
-    protocol: Generator[httpx.Request, httpx.Response, T],
-    client: httpx.AsyncClient,
-    *,
-    api_max_bytes: int = DEFAULT_API_MAX_BYTES,
-) -> T:
-    """Drive `protocol` to its end, sending each request it yields with `client`."""
-    try:
-        request = next(protocol)
-        while True:
-            request = protocol.send(await send(client, request, api_max_bytes=api_max_bytes))
-    except StopIteration as finished:
-        result: T = finished.value
-        return result
-{%- endif %}
