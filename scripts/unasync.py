@@ -38,6 +38,7 @@ TOKENS = [
     (r"\basyncio\.sleep\b", "time.sleep"),
     (r"\basynccontextmanager\b", "contextmanager"),
     (r"\bAsyncIterator\b", "Iterator"),
+    (r"\bAbstractAsyncContextManager\b", "AbstractContextManager"),
     (r"\bAsyncClient\b", "Client"),
     (r"\bAsyncHTTPTransport\b", "HTTPTransport"),
     (r"\bAsyncBaseTransport\b", "BaseTransport"),
@@ -58,13 +59,14 @@ TOKENS = [
 SUBSTITUTIONS: dict[str, list[tuple[str, str]]] = {
     "transport.py": [
         ("import asyncio\n", ""),
+        ("import Awaitable, Callable, Generator", "import Callable, Generator"),
         (
             "    try:\n"
-            "        async with asyncio.timeout(deadline - time.monotonic()):\n"
-            "            with pim_errors(request), call_deadline(deadline):\n",
+            "        async with asyncio.timeout(remaining):\n"
+            "            with pim_errors(request), call_deadline(socket_deadline):\n",
             f"    {DEDENT}\n"
             f"        {DEDENT}\n"
-            "            with pim_errors(request), call_deadline(deadline):\n",
+            "            with pim_errors(request), call_deadline(socket_deadline):\n",
         ),
         (
             "    except TimeoutError:\n"
@@ -107,7 +109,11 @@ SUBSTITUTIONS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "client.py": [
-        ("import asyncio\n", ""),
+        ("import asyncio\n", "import time\n"),
+        (
+            "            for item in page.items:\n                yield item\n",
+            "            yield from page.items\n",
+        ),
         (
             "            # Storage is synchronous: keep it off the event loop.\n"
             "            await asyncio.to_thread(self._on_disconnected, self._connection)\n",

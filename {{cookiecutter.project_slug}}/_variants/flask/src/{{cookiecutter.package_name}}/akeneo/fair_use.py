@@ -1,24 +1,38 @@
-"""Akeneo's fair use: at most 4 API calls in flight to one PIM from this App process.
+"""Akeneo's fair use: at most 4 API calls in flight to one PIM from the whole App.
 
+Each process holds its share of the 4: `per_process_limit(workers)` is `4 // workers` (at
+least 1), so that N worker processes together never have more than 4 calls in flight to one
+PIM (with 2 workers, 2 each; 3 or 4 workers, 1 each; over 4 workers, 1 each, which can exceed 4).
 The limit holds across the threads of a threaded server: each PIM has a semaphore.
 """
 
+import os
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
 
 import httpx
 
-from .transport import DEFAULT_API_MAX_BYTES, send
-
-T = TypeVar("T")
-
 MAX_CONCURRENT_CALLS = 4
+"""Akeneo's limit per connection (App token), across every process of the App."""
+
+
+def per_process_limit(workers: int) -> int:
+    """This process's share of the limit when `workers` processes call the same PIMs."""
+    return max(1, MAX_CONCURRENT_CALLS // max(1, workers))
 
 
 class FairUse:
     """One semaphore per PIM origin: a call waits for a free slot before it is sent."""
+
+    @classmethod
+    def shared_by_workers(cls, environ: Mapping[str, str] = os.environ) -> "FairUse":
+        """This process's share of the limit, `WEB_CONCURRENCY` processes serving the App."""
+        try:
+            workers = int(environ.get("WEB_CONCURRENCY", "1"))
+        except ValueError:
+            workers = 1
+        return cls(per_process_limit(workers))
 
     def __init__(self, limit: int = MAX_CONCURRENT_CALLS) -> None:
         self.limit = limit
@@ -33,22 +47,3 @@ class FairUse:
             semaphore = self._slots.setdefault(origin, threading.BoundedSemaphore(self.limit))
         with semaphore:
             yield
-
-
-def run_fairly(
-    protocol: Generator[httpx.Request, httpx.Response, T],
-    client: httpx.Client,
-    fair_use: FairUse,
-    *,
-    api_max_bytes: int = DEFAULT_API_MAX_BYTES,
-) -> T:
-    """Drive `protocol` like `transport.run`, each call holding a slot of its PIM."""
-    try:
-        request = next(protocol)
-        while True:
-            with fair_use.slot(request.url):
-                response = send(client, request, api_max_bytes=api_max_bytes)
-            request = protocol.send(response)
-    except StopIteration as finished:
-        result: T = finished.value
-        return result
