@@ -50,7 +50,7 @@ def test_the_products_page_follows_the_pims_cursor(browser: Browser, pim_a: Fake
 
     assert first.status == 200 and second.status == 200
     assert "<code>sku-a1</code>" in first.text and "<code>sku-a2</code>" in first.text
-    assert "Channel <code>ecommerce</code>, locale <code>en_US</code>" in first.text
+    assert "channel\n  <code>ecommerce</code> in locale <code>en_US</code>" in first.text
     assert "<code>sku-b1</code>" in second.text and 'rel="next"' not in second.text
     first_request, second_request = products_requests(pim_a)
     assert first_request.url.params["scope"] == "ecommerce"

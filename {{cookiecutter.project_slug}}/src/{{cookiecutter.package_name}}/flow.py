@@ -562,7 +562,8 @@ def _api_error_page(error: PimApiError) -> ErrorPage:
     """A refusal of the PIM, with its own words (escaped by the page, capped by the client)."""
     said = f"The PIM said: “{error.message}”" if error.message else "The PIM gave no reason."
     reasons = "; ".join(
-        f"{item.attribute or item.property}: {item.message}" for item in error.errors[:5]
+        f"{item.attribute or item.property}: {item.message.rstrip('.')}"
+        for item in error.errors[:5]
     )
     if isinstance(error, PimValidationFailed):
         return ErrorPage(

@@ -7,6 +7,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import BinaryIO
 
 import httpx
 
@@ -25,6 +26,8 @@ DEFAULT_API_MAX_BYTES = 10_000_000
 """REST API answers (`/api/rest/`) are pages of up to 100 items: they get a larger cap."""
 API_PATH_PREFIX = "/api/rest/"
 MAX_BYTES_EXTENSION = "pim_max_bytes"
+SINK_EXTENSION = "pim_sink"
+"""A binary file that a successful answer's body is written to instead of being kept (media)."""
 ATTEMPTS_EXTENSION = "pim_attempts"
 """How many times the App sent the request of a response: error messages say so."""
 MAX_JSON_DEPTH = 64
@@ -39,11 +42,12 @@ def answer_limit(request: httpx.Request, api_max_bytes: int) -> int:
     """The largest decompressed answer accepted for `request`.
 
     A protocol may lower it for one request (`MAX_BYTES_EXTENSION`): a list read for a page
-    gives each page what is left of the list's byte budget.
+    gives each page what is left of the list's byte budget. A download written to a file
+    (`SINK_EXTENSION`) is not held in memory: its cap is its own, larger or not.
     """
-    lowered = request.extensions.get(MAX_BYTES_EXTENSION)
-    if isinstance(lowered, int):
-        return min(lowered, api_max_bytes)
+    chosen = request.extensions.get(MAX_BYTES_EXTENSION)
+    if isinstance(chosen, int):
+        return chosen if SINK_EXTENSION in request.extensions else min(chosen, api_max_bytes)
     if request.url.path.startswith(API_PATH_PREFIX):
         return api_max_bytes
     return MAX_ANSWER_BYTES
@@ -72,9 +76,12 @@ def json_depth_exceeds(content: bytes, limit: int) -> bool:
 
 
 class AnswerReader:
-    """Decodes an answer body chunk by chunk, refusing more than `limit` decoded bytes."""
+    """Decodes an answer body chunk by chunk, refusing more than `limit` decoded bytes.
 
-    def __init__(self, content_encoding: str, limit: int) -> None:
+    With a `sink` (a binary file), the decoded body is written to it as it comes, not kept.
+    """
+
+    def __init__(self, content_encoding: str, limit: int, sink: BinaryIO | None = None) -> None:
         encoding = content_encoding.strip().lower()
         self._decompressor: zlib._Decompress | None
         if encoding in ("", "identity"):
@@ -88,6 +95,10 @@ class AnswerReader:
         self._limit = limit
         self._chunks: list[bytes] = []
         self._size = 0
+        self._sink = sink
+        if sink is not None:  # a retried download starts the file again
+            sink.seek(0)
+            sink.truncate()
 
     def feed(self, chunk: bytes) -> None:
         if self._decompressor is not None:
@@ -99,14 +110,17 @@ class AnswerReader:
         self._size += len(chunk)
         if self._size > self._limit:
             raise AnswerTooLarge(self._limit)
-        self._chunks.append(chunk)
+        if self._sink is not None:
+            self._sink.write(chunk)
+        else:
+            self._chunks.append(chunk)
 
     def response(self, streamed: httpx.Response) -> httpx.Response:
         """The answer as a complete response, its body decoded and checked."""
         if self._decompressor is not None and not self._decompressor.eof:
             raise PimBadResponse("the PIM's compressed answer is truncated")
         content = b"".join(self._chunks)
-        if json_depth_exceeds(content, MAX_JSON_DEPTH):
+        if self._sink is None and json_depth_exceeds(content, MAX_JSON_DEPTH):
             raise PimBadResponse(f"the PIM's answer is nested over {MAX_JSON_DEPTH} levels deep")
         framing = {"content-encoding", "content-length", "transfer-encoding"}
         headers = [
@@ -114,6 +128,8 @@ class AnswerReader:
             for name, value in streamed.headers.multi_items()
             if name.lower() not in framing
         ]
+        if self._sink is not None:
+            headers.append(("Content-Length", str(self._size)))  # what was written to the sink
         return httpx.Response(
             streamed.status_code, headers=headers, content=content, request=streamed.request
         )

@@ -11,12 +11,13 @@ import json
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from email.message import Message
+from typing import Any, BinaryIO
 from urllib.parse import quote, unquote
 
 import httpx
 
-from .answers import ATTEMPTS_EXTENSION, MAX_BYTES_EXTENSION
+from .answers import ATTEMPTS_EXTENSION, MAX_BYTES_EXTENSION, SINK_EXTENSION
 from .errors import (
     AnswerTooLarge,
     CatalogUnavailable,
@@ -41,6 +42,9 @@ MAX_PAGES = 100
 """`get_all` refuses a list longer than this many pages: a page shows a bounded list."""
 PAGE_SIZE = 100
 """Items per page when the App lists everything: the API's maximum, for the fewest calls."""
+MEDIA_FILES_PATH = "/api/rest/v1/media-files"
+MAX_MEDIA_BYTES = 50_000_000
+"""The default cap of a media download (the caller may choose another)."""
 UPSERT_BATCH = 100
 """Lines the PIM accepts in one upsert-list request."""
 RECENT_PAGES = 16
@@ -88,6 +92,15 @@ class WriteResult:
     location: str | None = None
     code: str | None = None
     body: Any = None
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A downloaded media file: its type and name as the PIM gave them, and its size."""
+
+    content_type: str
+    filename: str | None
+    size: int
 
 
 @dataclass(frozen=True)
@@ -236,10 +249,57 @@ def write(
     response = yield build_api_request(connection, method, path, params=params, json_body=body)
     answered = read_api_response(response, connection.pim_url)
     location = response.headers.get("Location")
-    code = None
-    if location:
-        code = unquote(httpx.URL(location).path.rstrip("/").rpartition("/")[2]) or None
-    return WriteResult(response.status_code, location, code, answered)
+    return WriteResult(response.status_code, location, _last_segment(location), answered)
+
+
+def download(
+    connection: Connection, path: str, sink: BinaryIO, max_bytes: int
+) -> Generator[httpx.Request, httpx.Response, MediaFile]:
+    """`GET path` (e.g. `/api/rest/v1/media-files/{code}/download`) written to `sink` as it
+    comes, at most `max_bytes`."""
+    request = build_api_request(connection, "GET", path)
+    request.headers["Accept"] = "*/*"
+    request.extensions[SINK_EXTENSION] = sink
+    request.extensions[MAX_BYTES_EXTENSION] = max_bytes
+    response = yield request
+    check_status(response, connection.pim_url)
+    disposition = Message()
+    disposition["Content-Disposition"] = response.headers.get("Content-Disposition", "")
+    filename = disposition.get_filename()
+    return MediaFile(
+        content_type=response.headers.get("Content-Type", "application/octet-stream")[:200],
+        filename=filename[:MAX_MESSAGE_LENGTH] if filename else None,
+        size=int(response.headers["Content-Length"]),
+    )
+
+
+def upload(
+    connection: Connection,
+    filename: str,
+    content: bytes,
+    content_type: str,
+    target: Mapping[str, object],
+    target_field: str = "product",
+) -> Generator[httpx.Request, httpx.Response, WriteResult]:
+    """`POST MEDIA_FILES_PATH` as multipart: the file, and the value it goes to.
+
+    `target` is the JSON the API asks for: `{"uuid" (or "identifier"), "attribute", "scope",
+    "locale"}`; `target_field` is `product`, or `product_model` with the model's `code`.
+    """
+    base = build_api_request(connection, "POST", MEDIA_FILES_PATH)
+    request = httpx.Request(
+        "POST",
+        base.url,
+        headers={name: value for name, value in base.headers.items() if name != "Content-Type"},
+        data={target_field: json.dumps(target, separators=(",", ":"))},
+        files={"file": (filename, content, content_type)},
+    )
+    response = yield request
+    check_status(response, connection.pim_url)
+    location = response.headers.get("Location")
+    # A media file's code is a path of its own: `7/5/b/8/75b8…_photo.png`.
+    code = httpx.URL(location or "").path.partition(f"{MEDIA_FILES_PATH}/")[2] or None
+    return WriteResult(response.status_code, location, unquote(code) if code else None, None)
 
 
 def upsert_list(
@@ -370,6 +430,17 @@ def request_scopes(
     if not isinstance(answer, str):
         raise PimBadResponse("the PIM's answer to the scope request is not a JSON string")
     return answer[:MAX_MESSAGE_LENGTH]
+
+
+def _last_segment(location: str | None) -> str | None:
+    """The code or UUID that ends a `Location`, e.g. `…/media-files/a/b/c/file.png`."""
+    if not location:
+        return None
+    try:
+        path = httpx.URL(location).path
+    except (httpx.InvalidURL, ValueError):
+        return None
+    return unquote(path.rstrip("/").rpartition("/")[2]) or None
 
 
 def _json(content: bytes, status: int) -> Any:

@@ -11,26 +11,31 @@ route (a few seconds in all), `BACKGROUND` for a job (see `retries`).
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
-from typing import Any, TypeVar
+import io
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
+from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
 from .api import (
+    MAX_MEDIA_BYTES,
     MAX_PAGES,
     Channel,
     JsonObject,
+    MediaFile,
     Page,
     PageLinks,
     Params,
     UpsertResult,
     WriteResult,
+    download,
     get_json,
     get_object,
     get_page,
     list_channels,
     list_items,
     request_scopes,
+    upload,
     upsert_list,
     write,
 )
@@ -169,6 +174,36 @@ class PimApi:
     async def patch_list(self, path: str, items: Iterable[JsonObject]) -> list[UpsertResult]:
         """Upsert many resources (`PATCH` a list endpoint), 100 a request: one result a line."""
         return await self._run(upsert_list(self._connection, path, items))
+
+    async def download(
+        self, path: str, *, max_bytes: int = MAX_MEDIA_BYTES
+    ) -> tuple[MediaFile, bytes]:
+        """A media file (`/api/rest/v1/media-files/{code}/download`) in memory, at most
+        `max_bytes`: its type and name, and its bytes."""
+        buffer = io.BytesIO()
+        media = await self._run(download(self._connection, path, buffer, max_bytes))
+        return media, buffer.getvalue()
+
+    async def download_to(
+        self, path: str, file: BinaryIO, *, max_bytes: int = MAX_MEDIA_BYTES
+    ) -> MediaFile:
+        """A media file written to `file` (opened for binary writing) as it comes, never
+        held in memory whole; each write is one network chunk."""
+        return await self._run(download(self._connection, path, file, max_bytes))
+
+    async def upload(
+        self,
+        filename: str,
+        content: bytes,
+        content_type: str,
+        target: Mapping[str, object],
+        *,
+        target_field: str = "product",
+    ) -> WriteResult:
+        """Upload a media file into a product value (`target`: uuid, attribute, scope, locale);
+        `result.code` is the new media file's code."""
+        protocol = upload(self._connection, filename, content, content_type, target, target_field)
+        return await self._run(protocol)
 
     async def channels(self) -> list[Channel]:
         return await self._run(list_channels(self._connection, max_bytes=self._api_max_bytes))

@@ -10,27 +10,32 @@ route (a few seconds in all), `BACKGROUND` for a job (see `retries`).
     pim.patch("/api/rest/v1/products-uuid/…", {"values": {...}})
 """
 
+import io
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
 from .api import (
+    MAX_MEDIA_BYTES,
     MAX_PAGES,
     Channel,
     JsonObject,
+    MediaFile,
     Page,
     PageLinks,
     Params,
     UpsertResult,
     WriteResult,
+    download,
     get_json,
     get_object,
     get_page,
     list_channels,
     list_items,
     request_scopes,
+    upload,
     upsert_list,
     write,
 )
@@ -168,6 +173,34 @@ class PimApi:
     def patch_list(self, path: str, items: Iterable[JsonObject]) -> list[UpsertResult]:
         """Upsert many resources (`PATCH` a list endpoint), 100 a request: one result a line."""
         return self._run(upsert_list(self._connection, path, items))
+
+    def download(self, path: str, *, max_bytes: int = MAX_MEDIA_BYTES) -> tuple[MediaFile, bytes]:
+        """A media file (`/api/rest/v1/media-files/{code}/download`) in memory, at most
+        `max_bytes`: its type and name, and its bytes."""
+        buffer = io.BytesIO()
+        media = self._run(download(self._connection, path, buffer, max_bytes))
+        return media, buffer.getvalue()
+
+    def download_to(
+        self, path: str, file: BinaryIO, *, max_bytes: int = MAX_MEDIA_BYTES
+    ) -> MediaFile:
+        """A media file written to `file` (opened for binary writing) as it comes, never
+        held in memory whole; each write is one network chunk."""
+        return self._run(download(self._connection, path, file, max_bytes))
+
+    def upload(
+        self,
+        filename: str,
+        content: bytes,
+        content_type: str,
+        target: Mapping[str, object],
+        *,
+        target_field: str = "product",
+    ) -> WriteResult:
+        """Upload a media file into a product value (`target`: uuid, attribute, scope, locale);
+        `result.code` is the new media file's code."""
+        protocol = upload(self._connection, filename, content, content_type, target, target_field)
+        return self._run(protocol)
 
     def channels(self) -> list[Channel]:
         return self._run(list_channels(self._connection, max_bytes=self._api_max_bytes))

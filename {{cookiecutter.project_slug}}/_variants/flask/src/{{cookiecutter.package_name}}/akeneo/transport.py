@@ -16,6 +16,7 @@ import httpx
 from .answers import (
     ATTEMPTS_EXTENSION,
     DEFAULT_API_MAX_BYTES,
+    SINK_EXTENSION,
     AnswerReader,
     answer_limit,
     attempt_timeouts,
@@ -91,7 +92,12 @@ def _attempt(
     with pim_errors(request), call_deadline(socket_deadline):
         streamed = client.send(request, stream=True)
         try:
-            reader = AnswerReader(streamed.headers.get("Content-Encoding", ""), limit)
+            sink = request.extensions.get(SINK_EXTENSION)
+            reader = AnswerReader(
+                streamed.headers.get("Content-Encoding", ""),
+                limit,
+                sink if streamed.is_success else None,
+            )
             assert isinstance(streamed.stream, httpx.SyncByteStream)
             for chunk in streamed.stream:
                 reader.feed(chunk)
