@@ -235,6 +235,7 @@ def workers_in_flight(
 
 
 def main() -> None:
+    load_at_start = os.getloadavg()[0]
     pim = FakePim()
     pim_url = serve(pim)
     ceiling = FAMILIES * PER_PAGE / LATENCY
@@ -255,6 +256,8 @@ def main() -> None:
             }
             rows.append((framework, single, parallel, small, large, flights))
     print(
+        f"Load average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+        f"on {os.cpu_count()} cores. "
         f"Fake PIM latency {LATENCY * 1000:.0f} ms a page of {PER_PAGE} products; fair-use "
         f"ceiling {FAMILIES} x {PER_PAGE} / {LATENCY} s = {ceiling:.0f} products/s.\n"
     )
