@@ -20,11 +20,14 @@ from urllib.parse import urlencode, urlsplit
 
 from .akeneo.errors import (
     AkeneoError,
+    CatalogUnavailable,
 {%- if cookiecutter.openid_connect %}
     InvalidIdToken,
 {%- endif %}
     InvalidPimUrl,
+    ListTooLong,
     MissingScope,
+    PimApiError,
     PimBadResponse,
     PimBusy,
     PimDisconnected,
@@ -32,6 +35,7 @@ from .akeneo.errors import (
     PimRefused,
     PimTimeout,
     PimUnreachable,
+    PimValidationFailed,
 )
 from .akeneo.exchange import Connection, Protocol, exchange_code
 from .akeneo.oauth import build_authorize_url, new_state
@@ -602,15 +606,27 @@ def error_page(error: AkeneoError) -> ErrorPage:
         return ErrorPage(
             404,
             "The PIM has no such item",
-            pim_said(str(error)),
+            pim_said(error.message) if error.message else "The PIM answered HTTP 404.",
             "Go back to the home page.",
         )
     if isinstance(error, PimBusy):
+        asked = error.retry_after
+        wait = f"{asked:.0f} seconds" if asked is not None and asked >= 1 else "a minute"
         return ErrorPage(
             503,
             "The PIM is busy",
             f"The PIM asked the App to slow down: {error}.",
-            "Wait a minute, then reload the page.",
+            f"Wait {wait}, then reload the page.",
+        )
+    if isinstance(error, PimApiError):
+        return _api_error_page(error)
+    if isinstance(error, ListTooLong):
+        return ErrorPage(
+            500,
+            "The list is too long for one page",
+            f"The App stopped reading: {error}. Nothing was changed.",
+            "Show the list a page at a time (following the PIM's next link, as the Products "
+            "page does), or read it in a background job with iter_items.",
         )
     if isinstance(error, PimTimeout):
         return ErrorPage(
@@ -641,6 +657,45 @@ def error_page(error: AkeneoError) -> ErrorPage:
         "The PIM sent an unexpected answer",
         f"The PIM's answer could not be read: {error}. Nothing was changed.",
         "Open the App again from the PIM. If it persists, check that pim_url is a PIM.",
+    )
+
+
+def _api_error_page(error: PimApiError) -> ErrorPage:
+    """A refusal of the PIM, with its own words (escaped by the page, quoted and capped)."""
+    said = pim_said(error.message) if error.message else "The PIM gave no reason."
+    reasons = "; ".join(
+        f"{item.attribute or item.property}: {item.message.rstrip('.')}"
+        for item in error.errors[:5]
+    )
+    if isinstance(error, PimValidationFailed):
+        return ErrorPage(
+            422,
+            "The PIM refused the data sent",
+            f"{said} {reasons + '.' if reasons else ''}".strip(),
+            "Correct the values named above (the request's data, not the connection), "
+            "then try again.",
+        )
+    if isinstance(error, CatalogUnavailable):
+        return ErrorPage(
+            409,
+            "The catalog cannot be read yet",
+            said,
+            "A PIM user enables the catalog (and its mapping) in the PIM's Connected apps "
+            "page, then this page can be reloaded.",
+        )
+    if error.status >= 500:
+        return ErrorPage(
+            502,
+            "The PIM failed to answer",
+            f"The PIM answered HTTP {error.status}. {said} Nothing was changed.",
+            "Wait a moment, then try again; if it persists, tell the PIM's administrator.",
+        )
+    return ErrorPage(
+        502,
+        "The PIM refused the App's request",
+        f"The PIM answered HTTP {error.status}. {said}",
+        "The App's request does not suit this PIM: its developer can check the method, "
+        "headers and body against the PIM's API reference.",
     )
 
 

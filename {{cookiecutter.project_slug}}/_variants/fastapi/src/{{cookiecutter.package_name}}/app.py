@@ -36,6 +36,7 @@ from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
 from .headers import is_address_list, missing_security_headers
+from .products import read_products_page
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
@@ -81,7 +82,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.storage = storage
-    app.state.fair_use = FairUse()
+    app.state.fair_use = FairUse.shared_by_workers()
     app.state.schema_gate = schema_gate
 {%- if cookiecutter.openid_connect %}
     app.state.public_keys = PublicKeyCache()
@@ -326,6 +327,13 @@ async def first_api_call(request: Request, pim: PimApiDependency) -> Response:
     """The connected PIM's channels: the worked example of calling the PIM."""
     channels = await pim.channels()
     return _page(request, "channels.html", pim_url=pim.pim_url, channels=channels)
+
+
+@router.get("/products", response_class=HTMLResponse)
+async def products(request: Request, pim: PimApiDependency, after: str | None = None) -> Response:
+    """The first channel's products, a page at a time: the worked example of a list."""
+    view = await pim.run(read_products_page(pim.connection, after))
+    return _page(request, "products.html", pim_url=pim.pim_url, view=view)
 
 
 @router.post("/request-scopes", response_class=HTMLResponse)

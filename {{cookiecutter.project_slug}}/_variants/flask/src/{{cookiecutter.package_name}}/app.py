@@ -34,6 +34,7 @@ from .akeneo.openid import PublicKeyCache
 {%- endif %}
 from .akeneo.transport import run
 from .headers import is_address_list, missing_security_headers
+from .products import read_products_page
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
 from .settings import Settings, load_settings
@@ -75,7 +76,7 @@ def create_app(
             timeout=settings.http_timeout,
             headers={"User-Agent": USER_AGENT},
         ),
-        "fair_use": FairUse(),
+        "fair_use": FairUse.shared_by_workers(),
 {%- if cookiecutter.openid_connect %}
         "public_keys": PublicKeyCache(),
 {%- endif %}
@@ -290,6 +291,14 @@ def first_api_call() -> ResponseReturnValue:
     """The connected PIM's channels: the worked example of calling the PIM."""
     pim = pim_api()
     return render_template("channels.html", pim_url=pim.pim_url, channels=pim.channels())
+
+
+@bp.get("/products")
+def products() -> ResponseReturnValue:
+    """The first channel's products, a page at a time: the worked example of a list."""
+    pim = pim_api()
+    view = pim.run(read_products_page(pim.connection, request.args.get("after")))
+    return render_template("products.html", pim_url=pim.pim_url, view=view)
 
 
 @bp.post("/request-scopes")

@@ -20,9 +20,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-{% if cookiecutter.framework == "fastapi" -%}
-import anyio.to_thread
-{% endif -%}
 import httpcore
 import httpx
 
@@ -104,7 +101,6 @@ def _until_deadline(timeout: float | None) -> float | None:
     # A tiny positive timeout, not zero: zero would make the socket non-blocking.
     remaining = max(deadline - time.monotonic(), 0.001)
     return remaining if timeout is None else min(timeout, remaining)
-{%- if cookiecutter.framework == "flask" %}
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -148,8 +144,9 @@ class PimNetworkBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        addresses = self._policy.addresses(host, port)
         failure: Exception = httpcore.ConnectError(f"{host} could not be reached")
-        for address in self._policy.addresses(host, port):
+        for address in addresses:
             try:
                 stream = self._backend.connect_tcp(
                     address, port, _until_deadline(timeout), local_address, socket_options
@@ -174,76 +171,3 @@ class PimTransport(httpx.HTTPTransport):
             ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             network_backend=PimNetworkBackend(policy),
         )
-{%- else %}
-
-
-class _DeadlineStream(httpcore.AsyncNetworkStream):
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self._stream = stream
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, _until_deadline(timeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, _until_deadline(timeout))
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        tls = await self._stream.start_tls(ssl_context, server_hostname, _until_deadline(timeout))
-        return _DeadlineStream(tls)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class PimNetworkBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, dialling only the addresses the policy allows."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
-        self._backend = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        # The system resolver blocks: it runs in a worker thread, off the event loop.
-        addresses = await anyio.to_thread.run_sync(self._policy.addresses, host, port)
-        failure: Exception = httpcore.ConnectError(f"{host} could not be reached")
-        for address in addresses:
-            try:
-                stream = await self._backend.connect_tcp(
-                    address, port, _until_deadline(timeout), local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-                continue
-            return _DeadlineStream(stream)
-        raise failure
-
-
-class PimTransport(httpx.AsyncHTTPTransport):
-    """httpx's HTTP transport, connecting through `PimNetworkBackend`.
-
-    Proxy variables of the environment are not used: every PIM call goes through the check.
-    """
-
-    def __init__(self, policy: AddressPolicy, *, verify: ssl.SSLContext | bool = True) -> None:
-        super().__init__(verify=verify, trust_env=False)
-        # httpx has no public option for the network backend: its pool is rebuilt with ours.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            network_backend=PimNetworkBackend(policy),
-        )
-{%- endif %}
