@@ -95,7 +95,7 @@ class PimSimulator:
         self.activate_url = activate_url
         self._form_token = secrets.token_urlsafe(32)
         self.authenticated: set[str] = set()
-        """The PIM users who already let the App know who they are (OpenID Connect)."""
+        """The PIM users who already let the App know who they are (the authentication step)."""
         self.catalogue_pages = CataloguePages(self)
         self._pages: dict[tuple[str, str], Page] = {
             ("GET", "/"): self._app_store,
