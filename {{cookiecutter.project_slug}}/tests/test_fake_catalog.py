@@ -762,3 +762,77 @@ def test_a_catalogue_of_100000_products_is_paged_to_the_end() -> None:
     assert len(pim.catalogue.products) == 100_000
     assert [p["uuid"] for p in items(last)] == pim.catalogue.product_order[-1:]
     assert "next" not in last.json()["_links"]
+
+
+def test_product_models_are_created_updated_and_deleted(api: httpx.Client, pim: FakePim) -> None:
+    body = {
+        "code": "new_jacket",
+        "family": "clothing",
+        "family_variant": "clothing_by_color_size",
+        "categories": ["apparel_outerwear"],
+        "values": {"name": [{"locale": "en_US", "scope": None, "data": "New jacket"}]},
+    }
+
+    created = api.post(f"{API}/product-models", json=body)
+    updated = api.patch(f"{API}/product-models/new_jacket", json={"categories": ["apparel_tops"]})
+    shown = api.get(f"{API}/product-models/new_jacket").json()
+    deleted = api.delete(f"{API}/product-models/new_jacket")
+
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"{API}/product-models/new_jacket"
+    assert updated.status_code == 204
+    assert shown["categories"] == ["apparel_tops"]
+    assert shown["values"]["name"] == [{"locale": "en_US", "scope": None, "data": "New jacket"}]
+    assert deleted.status_code == 204
+    assert "new_jacket" not in pim.catalogue.product_models
+
+
+def test_a_product_model_with_children_is_not_deleted(api: httpx.Client, pim: FakePim) -> None:
+    root = next(m for m in pim.catalogue.product_models.values() if m.parent is None)
+
+    answer = api.delete(f"{API}/product-models/{root.code}")
+
+    assert answer.status_code == 422
+    assert root.code in pim.catalogue.product_models
+
+
+def test_an_unknown_family_variant_is_refused(api: httpx.Client) -> None:
+    body = {"code": "x", "family": "clothing", "family_variant": "by_mood"}
+
+    answer = api.post(f"{API}/product-models", json=body)
+
+    assert answer.status_code == 422
+    assert answer.json()["message"] == (
+        'Property "family_variant" expects a valid family variant code. The family variant '
+        'does not exist, "by_mood" given.'
+    )
+
+
+def test_options_exist_only_for_select_attributes(api: httpx.Client) -> None:
+    options = items(api.get(f"{API}/attributes/color/options", params={"limit": 100}))
+    refused = api.get(f"{API}/attributes/name/options")
+
+    assert {"code": "red", "attribute": "color"}.items() <= options[2].items()
+    assert refused.status_code == 404
+
+
+def test_measurement_families_are_upserted_from_a_json_array(api: httpx.Client) -> None:
+    answer = api.patch(
+        f"{API}/measurement-families",
+        json=[{"code": "Weight", "labels": {"fr_FR": "Masse"}}, {"code": "Speed", "units": {}}],
+    )
+    families = {f["code"]: f for f in api.get(f"{API}/measurement-families").json()}
+
+    assert answer.json() == [
+        {"code": "Weight", "status_code": 204},
+        {"code": "Speed", "status_code": 201},
+    ]
+    assert families["Weight"]["labels"]["fr_FR"] == "Masse"
+    assert families["Weight"]["labels"]["en_US"] == "Weight"
+
+
+def test_an_unknown_item_is_a_404_with_the_pims_wording(api: httpx.Client) -> None:
+    answer = api.get(f"{API}/families/hats")
+
+    assert answer.status_code == 404
+    assert answer.json() == {"code": 404, "message": "Resource `hats` does not exist."}
