@@ -3,6 +3,7 @@ scopes, error wordings), so that the App can be built against it offline."""
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from tests.fake_catalog.answers import COLLECTION
 from tests.fake_pim import AUTHORIZATION_SCOPES, FakePim, pim_transport
 
 PIM_URL = "https://pim.example.test"
+YEARS_AFTER_THE_SEED = 5 * 365 * 24 * 3600
+"""Moves the fake clock well past every seeded date, whatever the machine's clock says."""
 API = f"{PIM_URL}/api/rest/v1"
 EVERY_SCOPE = sorted(AUTHORIZATION_SCOPES)
 
@@ -414,7 +417,7 @@ def test_a_created_product_is_read_back_where_location_points(api: httpx.Client)
 def test_an_update_changes_values_and_the_updated_time(api: httpx.Client, pim: FakePim) -> None:
     key = pim.catalogue.product_order[0]
     before = api.get(f"{API}/products-uuid/{key}").json()
-    pim.advance(60)
+    pim.advance(YEARS_AFTER_THE_SEED)
 
     answer = api.patch(
         f"{API}/products-uuid/{key}",
@@ -836,3 +839,34 @@ def test_an_unknown_item_is_a_404_with_the_pims_wording(api: httpx.Client) -> No
 
     assert answer.status_code == 404
     assert answer.json() == {"code": 404, "message": "Resource `hats` does not exist."}
+
+
+def test_an_edited_product_is_found_among_those_updated_since_yesterday(
+    api: httpx.Client, pim: FakePim
+) -> None:
+    pim.advance(YEARS_AFTER_THE_SEED)
+    key = pim.catalogue.product_order[7]
+    query = search(updated=[{"operator": "SINCE LAST N DAYS", "value": 1}])
+    before = items(api.get(f"{API}/products-uuid", params={"search": query}))
+
+    api.patch(f"{API}/products-uuid/{key}", json={"enabled": True})
+    after = items(api.get(f"{API}/products-uuid", params={"search": query}))
+
+    assert before == []
+    assert [product["uuid"] for product in after] == [key]
+
+
+def test_catalog_products_updated_after_a_moment(api: httpx.Client, pim: FakePim) -> None:
+    pim.advance(YEARS_AFTER_THE_SEED)
+    catalog = new_catalog(api)
+    pim.catalogue.catalogs[catalog["id"]].enabled = True
+    key = next(k for k in pim.catalogue.product_order if pim.catalogue.products[k].enabled)
+    moment = datetime.fromtimestamp(pim.now() - 60, UTC).isoformat()
+    api.patch(f"{API}/products-uuid/{key}", json={"family": "kitchen"})
+    base = f"{API}/catalogs/{catalog['id']}/product-uuids"
+
+    recent = items(api.get(base, params={"updated_after": moment}))
+    refused = api.get(base, params={"updated_after": "yesterday"})
+
+    assert recent == [key]
+    assert refused.status_code == 422
