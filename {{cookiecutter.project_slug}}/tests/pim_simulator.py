@@ -462,6 +462,14 @@ a { color: #5a2d98; }
   dl { grid-template-columns: 1fr; }
   dd { margin-bottom: 0.4rem; }
 }
+@media (max-width: 40rem) {
+  /* Narrow screens: each row of a wide table becomes a small block of its cells. */
+  .stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); }
+  .stack tr { display: block; padding: 0.4rem 0.7rem; border-bottom: 1px solid #e3e5ec; }
+  .stack th, .stack td { display: inline-block; border: 0; padding: 0.1rem 0.6rem 0.1rem 0; }
+  .stack td:last-child { display: block; }
+}
 """
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.fake_catalog.answers import ApiError
 from tests.fake_catalog.media import find
 from tests.fake_catalog.model import Product
 from tests.fake_catalog.products import all_categories, all_values
@@ -164,7 +165,7 @@ class CataloguePages:
 </form>
 <p class="count">{len(products)} products</p>
 <div class="table-wrap">
-<table class="grid">
+<table class="grid stack">
   <thead><tr><th scope="col">SKU</th><th scope="col">Name</th><th scope="col">Family</th>
     <th scope="col">Status</th><th scope="col">Updated</th></tr></thead>
   <tbody>{rows}</tbody>
@@ -256,7 +257,7 @@ class CataloguePages:
 <section class="panel" aria-labelledby="values-title">
   <h2 id="values-title">Values per channel and locale</h2>
   <div class="table-wrap">
-  <table class="grid">
+  <table class="grid stack">
     <thead><tr><th scope="col">Attribute</th><th scope="col">Channel</th>
       <th scope="col">Locale</th><th scope="col">Value</th></tr></thead>
     <tbody>{"".join(rows)}</tbody>
@@ -298,7 +299,7 @@ class CataloguePages:
         )
         try:
             media = find(call, code)
-        except Exception:  # the API's 404: no such file
+        except ApiError:  # the API's 404: no such file
             return httpx.Response(404, text="No such file")
         return httpx.Response(200, headers={"Content-Type": media.mime_type}, content=media.content)
 
@@ -466,7 +467,7 @@ class CataloguePages:
                 f"<td>{state}</td><td>{form}</td></tr>"
             )
         apps_catalogs = (
-            '<div class="table-wrap"><table class="grid"><thead><tr><th scope="col">Name</th>'
+            '<div class="table-wrap"><table class="grid stack"><thead><tr><th scope="col">Name</th>'
             '<th scope="col">Id</th><th scope="col">Status</th><th scope="col">Action</th></tr>'
             f"</thead><tbody>{''.join(catalogs)}</tbody></table></div>"
             if catalogs

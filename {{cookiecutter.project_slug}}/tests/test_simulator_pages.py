@@ -95,6 +95,10 @@ def test_an_image_of_the_product_page_is_served(simulator: PimSimulator) -> None
     assert image.content.startswith(b"\x89PNG")
 
 
+def test_an_unknown_file_is_a_404(simulator: PimSimulator) -> None:
+    assert get(simulator, "/_simulator/media/a/b/c/d/nothing.png").status_code == 404
+
+
 def edit_fields(simulator: PimSimulator, key: str) -> dict[str, str]:
     """The edit form's text fields by their label."""
     form = get(simulator, f"{PRODUCTS_PATH}/{key}/edit").text
