@@ -155,6 +155,7 @@ Your Akeneo App is ready in {PROJECT}
   .venv/bin/pip install -e '.[dev]'          # about a minute
   .venv/bin/pytest                           # the offline test suite, about a minute
   .venv/bin/python -m {answers["package_name"]}   # serves http://127.0.0.1:8000
+  .venv/bin/python -m tests.pim_simulator   # or: try it without a PIM (a simulated one, port 8081)
 
 Then, in your PIM (Connect > App Store > Create a test App), paste:
   Activate URL: http://127.0.0.1:8000/activate

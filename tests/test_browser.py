@@ -278,3 +278,59 @@ def test_cancel_on_the_consent_screen_leaves_the_app_unconnected(
     assert answer is not None and answer.status == 401
     expect(page.locator("h1")).to_have_text("This browser is not connected to a PIM")
     visitor.check("channels-without-connection")
+
+
+def test_the_catalogue_pages_an_edit_and_a_second_connection_without_consent(
+    simulator: Simulator, visitor: Visitor, chromium: Browser
+) -> None:
+    page, pim = visitor.page, simulator.pim_url
+    page.goto(f"{pim}/products")
+    expect(page.locator("h1")).to_have_text("Products")
+    expect(page.locator("main")).to_contain_text("2000 products")
+    visitor.check("simulator-products")
+
+    page.get_by_label("Family").select_option(label="Kitchen")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tbody tr").first).to_contain_text("Kitchen")
+    page.get_by_label("Family").select_option(label="All families")
+    page.get_by_label("Search").fill("SKU-000500")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    page.get_by_role("link", name="SKU-000500").click()
+    expect(page.locator("main")).to_contain_text("Values per channel and locale")
+    visitor.check("simulator-product")
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Name (en_US)").fill("Reading chair")
+    visitor.check("simulator-product-edit")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".notice")).to_have_text("Saved.")
+    expect(page.locator("h1")).to_have_text("Reading chair")
+    visitor.check("simulator-product-saved")
+
+    page.goto(f"{pim}/catalogue")
+    expect(page.locator(".counts")).to_contain_text("Products")
+    visitor.check("simulator-catalogue")
+
+    connect(visitor, simulator, "consent")
+    page.get_by_role("button", name="Allow and connect").click()
+    page.wait_for_url(f"{simulator.app_url}/")
+    page.goto(f"{pim}/connected-apps")
+    expect(page.locator("main")).to_contain_text("read_channel_settings")
+    expect(page.get_by_role("button", name="Disconnect")).to_be_visible()
+    visitor.check("simulator-connected-apps")
+
+    # Another browser (no session with the App) opens it: the PIM skips its consent screen.
+    other = chromium.new_context()
+    try:
+        second = other.new_page()
+        seen: list[str] = []
+        second.on("request", lambda request: seen.append(request.url))
+        second.goto(pim)
+        second.get_by_role("link", name="Open app").click()
+        second.wait_for_url(f"{simulator.app_url}/")
+        expect(second.locator(".connection-status")).to_have_text("Connected")
+        assert [url for url in seen if AUTHORIZE_PATH in url]  # it asked the PIM again...
+        expect(second.get_by_role("button", name="Allow and connect")).to_have_count(0)
+    finally:
+        other.close()

@@ -6,8 +6,10 @@ bodies and check order, 30-second single-use codes, one access token per set of 
 {%- if cookiecutter.openid_connect %},
 the OpenID Connect id_token and the public-key endpoint serving an X.509 certificate
 {%- endif %}.
-The REST API the App calls with its token: the paginated channels list, the scope update
-request, and the 401, 403, 429 and 503 answers with the PIM's own bodies.
+The REST API the App calls with its token is ``fake_catalog``: a seeded catalogue (channels,
+attributes, families, categories, product models, products, media files, Catalogs for Apps) with
+the PIM's shapes, filters, pagination, scope checks and error wordings. Around it: the scope
+update request and the 401, 429 and 503 answers with the PIM's own bodies.
 
 Use it in-process through ``httpx.Client(transport=pim_transport(pim))`` (or ``AsyncClient``),
 or over real HTTP on loopback with ``serve()`` or::
@@ -15,7 +17,9 @@ or over real HTTP on loopback with ``serve()`` or::
     python3 -m tests.fake_pim --port 8081 --client-id ID --client-secret SECRET \\
         --callback-url http://127.0.0.1:8000/callback
 
-where ``POST /_fake/revoke`` disconnects the App as a PIM user would. ``pim_simulator.py`` adds
+where ``POST /_fake/revoke`` with the printed ``X-Fake-Pim-Token`` header disconnects the App
+as a PIM user would (a custom header: no other site can make a browser send it).
+``pim_simulator.py`` adds
 the PIM's browser pages around it: the App Store card, the consent screen, Disconnect
 (``python3 -m tests.pim_simulator``).
 """
@@ -23,7 +27,7 @@ the PIM's browser pages around it: the App Store card, the consent screen, Disco
 import argparse
 import asyncio
 import base64
-import copy
+import dataclasses
 import hashlib
 import html
 import re
@@ -39,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 {%- endif %}
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -50,12 +55,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 {%- endif %}
 
+from tests.fake_catalog import DEFAULT_PRODUCTS, DEFAULT_SEED, CatalogApi, Catalogue
+
 TOKEN_PATH = "/connect/apps/v1/oauth2/token"
 AUTHORIZE_PATH = "/connect/apps/v1/authorize"
 CHANNELS_PATH = "/api/rest/v1/channels"
 SCOPES_UPDATE_PATH = "/connect/apps/v1/scopes/update"
 REVOKE_PATH = "/_fake/revoke"
 """Not a PIM route: disconnects the App when the fake runs over HTTP (see ``revoke``)."""
+CONTROL_HEADER = "X-Fake-Pim-Token"
+"""The header that ``/_fake/*`` requests carry with ``FakePim.control_token``."""
 {%- if cookiecutter.openid_connect %}
 PUBLIC_KEY_PATH = "/connect/apps/v1/openid/public-key"
 {%- endif %}
@@ -72,6 +81,7 @@ REVOKED_TOKEN = (
     "The access token provided is invalid. Your app has been disconnected from that PIM."
 )
 FORBIDDEN_CHANNELS = "Access forbidden. You are not allowed to list channels."
+NOT_FOUND = "Resource not found"
 {%- if cookiecutter.openid_connect %}
 ID_TOKEN_LIFETIME_SECONDS = 3600
 {%- endif %}
@@ -99,34 +109,6 @@ KNOWN_SCOPES: frozenset[str] = AUTHORIZATION_SCOPES | AUTHENTICATION_SCOPES
 
 KNOWN_SCOPES: frozenset[str] = AUTHORIZATION_SCOPES
 {%- endif %}
-
-DEMO_CHANNELS: list[dict[str, object]] = [
-    {
-        "code": "ecommerce",
-        "currencies": ["USD", "EUR"],
-        "locales": ["en_US", "de_DE", "fr_FR"],
-        "category_tree": "master",
-        "conversion_units": {},
-        "labels": {"en_US": "Ecommerce", "de_DE": "Ecommerce", "fr_FR": "E-commerce"},
-    },
-    {
-        "code": "mobile",
-        "currencies": ["USD", "EUR"],
-        "locales": ["de_DE", "en_US"],
-        "category_tree": "master",
-        "conversion_units": {},
-        "labels": {"en_US": "Mobile", "de_DE": "Mobil", "fr_FR": "Mobile"},
-    },
-    {
-        "code": "print",
-        "currencies": ["USD", "EUR"],
-        "locales": ["fr_FR", "en_US"],
-        "category_tree": "master",
-        "conversion_units": {},
-        "labels": {"en_US": "Print", "de_DE": "Drucken", "fr_FR": "Impression"},
-    },
-]
-"""The channels of Akeneo's demo catalog, as ``GET /api/rest/v1/channels`` lists them."""
 
 _ERROR_SCREEN = re.compile(r'<p class="error">(.*?)</p>', re.DOTALL)
 
@@ -161,7 +143,16 @@ class FakePim:
     real clock plus whatever ``advance()`` added, so codes and tokens carry realistic times.
     """
 
-    def __init__(self, url: str, *, client_id: str, client_secret: str, callback_url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        callback_url: str,
+        products: int = DEFAULT_PRODUCTS,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
         self.url = url
         self.client_id = client_id
         self.client_secret = client_secret
@@ -174,7 +165,10 @@ class FakePim:
         self._codes: dict[str, _Consent] = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self._revoked: set[str] = set()
-        self.channels: list[dict[str, object]] = copy.deepcopy(DEMO_CHANNELS)
+        self.api = CatalogApi(self, seed=seed, products=products)
+        """The REST API and its catalogue, built on first use (``products`` of them)."""
+        self.control_token = secrets.token_urlsafe(24)
+        """What ``/_fake/*`` requests carry in the ``X-Fake-Pim-Token`` header."""
         self.withheld_scopes: set[str] = set()
         """Scopes the consenting user does not grant, whatever the App asks for."""
         self.scope_requests: list[httpx.Request] = []
@@ -192,7 +186,6 @@ class FakePim:
         self._routes: dict[str, dict[str, Handler]] = {
             AUTHORIZE_PATH: {"GET": self._authorize},
             TOKEN_PATH: {"POST": self._token},
-            CHANNELS_PATH: {"GET": self._channels},
             SCOPES_UPDATE_PATH: {"POST": self._scopes_update},
             REVOKE_PATH: {"POST": self._revoke},
             {%- if cookiecutter.openid_connect %}
@@ -201,6 +194,24 @@ class FakePim:
         }
 
     # -- test controls -------------------------------------------------------------------------
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """Everything the REST API serves; tests read and change it directly."""
+        return self.api.catalogue
+
+    @catalogue.setter
+    def catalogue(self, catalogue: Catalogue) -> None:
+        self.api.catalogue = catalogue
+
+    @property
+    def channels(self) -> list[dict[str, object]]:
+        """The channels, in the order ``GET /api/rest/v1/channels`` lists them."""
+        return list(self.catalogue.channels.values())
+
+    @channels.setter
+    def channels(self, channels: list[dict[str, object]]) -> None:
+        self.catalogue.channels = {str(channel["code"]): channel for channel in channels}
 
     def now(self) -> float:
         """The fake's clock: real time plus everything ``advance()`` added."""
@@ -231,6 +242,21 @@ class FakePim:
         """
         self._revoked.update(self._tokens)
         self._tokens.clear()
+
+    def saved_state(self) -> dict[str, object]:
+        """What a restart must keep besides the catalogue: tokens (the App's stays valid),
+        disconnected ones (they still answer "disconnected") and the signed-in user."""
+        return {
+            "tokens": {token: sorted(scopes) for token, scopes in self._tokens.items()},
+            "revoked": sorted(self._revoked),
+            "user": dataclasses.asdict(self.user),
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Take back a ``saved_state()``."""
+        self._tokens = {token: frozenset(scopes) for token, scopes in state["tokens"].items()}
+        self._revoked = set(state["revoked"])
+        self.user = FakeUser(**state["user"])
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -309,7 +335,7 @@ class FakePim:
             return _replay(override)
         methods = self._routes.get(path)
         if methods is None:
-            return _json(404, {"code": 404, "message": "Resource not found"})
+            return self._api(request)
         handler = methods.get(request.method)
         if handler is None:
             allowed = ", ".join(methods)
@@ -362,6 +388,11 @@ class FakePim:
     def connected(self) -> bool:
         """Whether the App holds a working token (it connected and was not disconnected since)."""
         return bool(self._tokens)
+
+    @property
+    def connection_scopes(self) -> frozenset[str] | None:
+        """The scopes of the App's working token; None when it is not connected."""
+        return next(iter(self._tokens.values()), None)
 
     @property
     def disconnected(self) -> bool:
@@ -447,42 +478,15 @@ class FakePim:
             return _json(401, {"code": 401, "message": message})
         return self._tokens[token]
 
-    def _channels(self, request: httpx.Request) -> httpx.Response:
-        """``GET /api/rest/v1/channels`` (read_channel_settings), paginated by page and limit."""
+    def _api(self, request: httpx.Request) -> httpx.Response:
+        """The REST API, for a request with a valid token; 404 for any other path."""
+        if not request.url.path.startswith("/api/"):
+            return _json(404, {"code": 404, "message": NOT_FOUND})
         scopes = self._bearer_scopes(request)
         if isinstance(scopes, httpx.Response):
             return scopes
-        if not {"read_channel_settings", "write_channel_settings"} & scopes:
-            return _json(403, {"code": 403, "message": FORBIDDEN_CHANNELS})
-        try:
-            page = int(request.url.params.get("page", 1))
-            limit = int(request.url.params.get("limit", DEFAULT_PAGE_SIZE))
-        except ValueError:
-            return _json(422, {"code": 422, "message": "page and limit must be integers."})
-        if page < 1:
-            return _json(422, {"code": 422, "message": '"page" must be greater than 0.'})
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            message = f"You cannot request more than {MAX_PAGE_SIZE} items."
-            return _json(422, {"code": 422, "message": message})
-        first = (page - 1) * limit
-        items = [
-            {
-                "_links": {"self": {"href": f"{self.url}{CHANNELS_PATH}/{channel['code']}"}},
-                **channel,
-            }
-            for channel in self.channels[first : first + limit]
-        ]
-
-        def href(number: int) -> dict[str, str]:
-            query = urlencode({"page": number, "limit": limit, "with_count": "false"})
-            return {"href": f"{self.url}{CHANNELS_PATH}?{query}"}
-
-        links = {"self": href(page), "first": href(1)}
-        if page > 1:
-            links["previous"] = href(page - 1)
-        if first + limit < len(self.channels):
-            links["next"] = href(page + 1)
-        return _json(200, {"_links": links, "current_page": page, "_embedded": {"items": items}})
+        answer = self.api.handle(request, scopes)
+        return answer or _json(404, {"code": 404, "message": NOT_FOUND})
 
     def _scopes_update(self, request: httpx.Request) -> httpx.Response:
         """The App asks for new scopes: recorded (the PIM notifies its users), answered "Ok"."""
@@ -493,6 +497,10 @@ class FakePim:
         return _json(200, "Ok")
 
     def _revoke(self, request: httpx.Request) -> httpx.Response:
+        given = request.headers.get(CONTROL_HEADER, "")
+        if not secrets.compare_digest(given.encode(), self.control_token.encode()):
+            message = f"Send the fake PIM's control token in the {CONTROL_HEADER} header."
+            return _json(403, {"code": 403, "message": message})
         self.revoke()
         return _json(200, {"revoked": True})
     {%- if cookiecutter.openid_connect %}
@@ -725,6 +733,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--callback-url", required=True)
+    parser.add_argument(
+        "--products", type=int, default=DEFAULT_PRODUCTS, help="catalogue size (default: 2000)"
+    )
     args = parser.parse_args(argv)
     host = "127.0.0.1"
     pim = FakePim(
@@ -732,10 +743,16 @@ def main(argv: list[str] | None = None) -> None:
         client_id=args.client_id,
         client_secret=args.client_secret,
         callback_url=args.callback_url,
+        products=args.products,
     )
     server = serve(pim, host, args.port, quiet=False)
     pim.url = f"http://{host}:{server.server_port}"
     print(f"Fake Akeneo PIM running at {pim.url} (Ctrl-C to stop)", flush=True)
+    print(
+        f"Disconnect the App: curl -X POST -H '{CONTROL_HEADER}: {pim.control_token}' "
+        f"{pim.url}{REVOKE_PATH}",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

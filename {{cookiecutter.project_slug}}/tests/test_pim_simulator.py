@@ -4,9 +4,11 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,14 +17,21 @@ import pytest
 
 from {{ cookiecutter.package_name }} import APP_NAME
 from tests.conftest import Browser
-from tests.fake_pim import AUTHORIZE_PATH, FakePim
+from tests.fake_pim import AUTHORIZE_PATH, CONTROL_HEADER, REVOKE_PATH, FakePim
 from tests.pim_simulator import (
     DISCONNECT_PATH,
+    FAVICON_PATH,
     FORM_FIELD,
+    STATE_FILE,
     STYLESHEET_PATH,
     USER_PATH,
     PimSimulator,
+    SetupSecrets,
     describe_scope,
+    load_state,
+    main,
+    restore,
+    save_state,
 )
 from tests.test_server import free_port
 
@@ -140,6 +149,77 @@ def test_disconnect_revokes_the_apps_token(browser: Browser, simulator: PimSimul
     assert "The App was disconnected from the PIM" in channels.text
 
 
+def test_a_connected_app_asking_for_the_same_scopes_skips_the_consent_screen(
+    make_browser: Callable[..., Browser], simulator: PimSimulator
+) -> None:
+    first, second = make_browser(), make_browser()
+    first.get(allow(first, simulator).headers["Location"])
+    token = next(iter(simulator.pim.tokens))
+    {%- if cookiecutter.openid_connect %}
+    simulator.authenticated.add(simulator.pim.user.id)  # the same user, authenticated already
+    {%- endif %}
+
+    activation = second.get(simulator.open_app_url)  # a browser without a session
+    straight = get(simulator, activation.location)
+
+    assert straight.status_code == 302
+    assert straight.headers["Location"].startswith("http://testserver/callback?code=")
+    assert second.get(straight.headers["Location"]).status == 302
+    assert list(simulator.pim.tokens) == [token]
+
+
+def test_a_connected_app_asking_for_new_scopes_gets_the_consent_screen(
+    make_browser: Callable[..., Browser], simulator: PimSimulator
+) -> None:
+    first, second = make_browser(), make_browser()
+    first.get(allow(first, simulator).headers["Location"])
+    authorize_url = second.get(simulator.open_app_url).location
+    more = authorize_url.replace("scope=", "scope=read_products+", 1)
+
+    page = get(simulator, more)
+
+    assert page.status_code == 200
+    assert "View products <code>read_products</code>" in page.text
+{%- if cookiecutter.openid_connect %}
+
+
+def test_another_user_of_a_connected_app_gets_only_the_authentication_step(
+    make_browser: Callable[..., Browser], simulator: PimSimulator
+) -> None:
+    first, second = make_browser(), make_browser()
+    first.get(allow(first, simulator).headers["Location"])
+    fields = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@x.test"}
+    post(
+        simulator, f"{simulator.pim.url}{USER_PATH}", {FORM_FIELD: form_token(simulator), **fields}
+    )
+    authorize_url, _ = consent_screen(second, simulator)
+
+    step = get(simulator, authorize_url)
+    allowed = post(
+        simulator, authorize_url, {FORM_FIELD: form_token(simulator), "decision": "allow"}
+    )
+    again = get(simulator, authorize_url)
+
+    assert step.status_code == 200
+    assert "Sign in to" in step.text
+    assert "Your name: Ada Lovelace" in step.text
+    assert "asks to" not in step.text  # no authorization asked again
+    assert allowed.status_code == 303
+    assert again.status_code == 302  # the step is asked once per user
+{%- endif %}
+
+
+def test_authorization_errors_never_reach_the_apps_callback(simulator: PimSimulator) -> None:
+    base = f"{simulator.pim.url}{AUTHORIZE_PATH}?client_id={simulator.pim.client_id}"
+
+    for query in ("&response_type=token", f"&response_type=code&scope={'x' * 1001}"):
+        page = get(simulator, base + query)
+
+        assert page.status_code == 400
+        assert "Location" not in page.headers
+        assert 'href="/"' in page.text
+
+
 def test_a_form_without_the_simulators_token_is_refused(
     browser: Browser, simulator: PimSimulator
 ) -> None:
@@ -235,6 +315,95 @@ def test_scopes_are_described_as_the_consent_screen_says_them() -> None:
     assert describe_scope("write_products") == "Edit products"
     assert describe_scope("delete_assets") == "Delete assets"
     assert describe_scope("manage_suggestions") == "Manage suggestions"
+
+
+@pytest.mark.parametrize(
+    ("option", "named"), [("--app-port", "another App"), ("--pim-port", "another simulator")]
+)
+def test_a_taken_port_is_named_with_the_option_to_choose_another(
+    capsys: pytest.CaptureFixture[str], option: str, named: str
+) -> None:
+    ports = {"--app-port": free_port(), "--pim-port": free_port()}
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports[option]))
+        squatter.listen()
+        code = main([arg for name, port in ports.items() for arg in (name, str(port))])
+    output = capsys.readouterr()
+
+    assert code == 1
+    port = ports[option]
+    assert output.err.strip() == (
+        f"Port {port} is taken: another program listens on it (perhaps {named} started "
+        f"earlier). Stop it, or choose another port with {option}, e.g. {option} {port + 1}."
+    )
+    assert "Open" not in output.out
+
+
+def test_the_control_endpoints_need_the_fake_pims_token(simulator: PimSimulator) -> None:
+    pim = simulator.pim
+    pim.grant(("read_products",))
+    revoke = f"{pim.url}{REVOKE_PATH}"
+
+    cross_site = simulator.handle(
+        httpx.Request("POST", revoke, content=b"x", headers={"Content-Type": "text/plain"})
+    )
+    still_connected = pim.connected
+    with_token = simulator.handle(
+        httpx.Request("POST", revoke, headers={CONTROL_HEADER: pim.control_token})
+    )
+
+    assert cross_site.status_code == 403
+    assert still_connected
+    assert with_token.status_code == 200
+    assert pim.disconnected
+
+
+def test_the_simulator_has_a_favicon(simulator: PimSimulator) -> None:
+    icon = get(simulator, f"{simulator.pim.url}/favicon.ico")
+    page = get(simulator, f"{simulator.pim.url}/")
+
+    assert icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.text.startswith("<svg")
+    assert f'<link rel="icon" href="{FAVICON_PATH}"' in page.text
+
+
+def test_a_saved_state_brings_back_the_catalogue_the_connection_and_the_user(
+    browser: Browser, simulator: PimSimulator, pim_b: FakePim, tmp_path: Path
+) -> None:
+    browser.get(allow(browser, simulator).headers["Location"])
+    product = simulator.pim.catalogue.products[simulator.pim.catalogue.product_order[0]]
+    product.enabled = not product.enabled
+    setup = SetupSecrets.new()
+
+    save_state(tmp_path, simulator, setup)
+    state = load_state(tmp_path)
+    assert state is not None
+    again = PimSimulator(pim_b, app_name=APP_NAME, activate_url="http://testserver/activate")
+    restore(again, state)
+
+    assert stat.S_IMODE((tmp_path / STATE_FILE).stat().st_mode) == 0o600
+    assert state["secrets"] == setup
+    assert again.pim.tokens == simulator.pim.tokens
+    assert again.pim.user == simulator.pim.user
+    assert again.pim.catalogue.products[product.uuid].enabled is product.enabled
+    assert again.pim.catalogue.product_order == simulator.pim.catalogue.product_order
+
+
+def test_a_new_data_folder_has_no_state(tmp_path: Path) -> None:
+    assert load_state(tmp_path) is None
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"format": 1}', '["a list"]'])
+def test_a_damaged_state_is_refused_with_the_files_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    (tmp_path / STATE_FILE).write_text(content)
+
+    code = main(["--data", str(tmp_path), "--pim-port", str(free_port())])
+
+    assert code == 1
+    message = f"{tmp_path / STATE_FILE} is not a state saved by this simulator"
+    assert message in capsys.readouterr().err
 
 
 def is_listening(port: int) -> bool:

@@ -63,6 +63,19 @@ def test_missing_credentials_are_shown_with_the_file_to_fill(
     assert "<code>AKENEO_CLIENT_ID=</code>" not in page.text
 
 
+def test_an_unconfigured_app_says_how_to_try_it_without_a_pim(
+    make_browser: Callable[..., Browser], settings: Settings
+) -> None:
+    page = make_browser(dataclasses.replace(settings, client_secret="")).get("/")
+
+    assert "No PIM at hand?" in page.text
+    assert "<code>.venv/bin/python -m tests.pim_simulator</code>" in page.text
+
+
+def test_a_configured_app_does_not_offer_the_simulator(browser: Browser) -> None:
+    assert "No PIM at hand?" not in browser.get("/").text
+
+
 def test_the_page_says_where_the_settings_come_from(
     make_browser: Callable[..., Browser], settings: Settings, tmp_path: Path
 ) -> None:
