@@ -36,6 +36,10 @@ VARIABLES = {
 NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
 
 
+# What identifies this bake's replay file (see remove_client_secret_from_replay).
+REPLAY_KEYS = ("_template", "_repo_dir", "_output_dir")
+
+
 def configured_replay_dir() -> Path:
     """Cookiecutter's replay folder: `replay_dir` of its user config, else the default."""
     config = os.environ.get("COOKIECUTTER_CONFIG") or os.path.expanduser("~/.cookiecutterrc")
@@ -52,28 +56,33 @@ def configured_replay_dir() -> Path:
     return Path(os.path.expanduser("~/.cookiecutter_replay"))
 
 
-def remove_client_secret_from_replay(repo_dir: str) -> None:
-    """Blank the client secret in the replay file cookiecutter wrote for this template.
+def remove_client_secret_from_replay(answers: dict[str, Any]) -> bool:
+    """Blank the client secret in the replay file cookiecutter wrote for this bake.
 
-    The pre-generation hook does it too (hooks run as separate scripts and share no module):
-    whichever hook runs last, no answer file keeps the secret, whether the bake fails or not.
+    Cookiecutter names the file after the template folder's base name, which a hook cannot
+    always rebuild: `_repo_dir` may be relative to a folder the hook does not run in (`.`,
+    `../template`), or a clone or unzipped copy (a git URL, a `gh:` abbreviation, a zip). So the
+    file is found by content: the one whose recorded template, template folder and output
+    folder are this bake's. True when such a file exists and holds no secret any more.
     """
-    if not repo_dir:
-        return
-    # Cookiecutter names the file after the template's folder.
-    path = configured_replay_dir() / f"{Path(repo_dir).name}.json"
-    try:
-        replay = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(replay, dict):
-        return
-    sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
-    holding = [answers for answers in sections if isinstance(answers, dict)]
-    if any(answers.get("client_secret") for answers in holding):
-        for answers in holding:
-            answers["client_secret"] = ""
-        path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+    bake = [answers.get(key) for key in REPLAY_KEYS]
+    found = False
+    for path in sorted(configured_replay_dir().glob("*.json")):
+        try:
+            replay = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        recorded = replay.get("cookiecutter") if isinstance(replay, dict) else None
+        if not isinstance(recorded, dict) or [recorded.get(key) for key in REPLAY_KEYS] != bake:
+            continue
+        found = True
+        sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
+        holding = [section for section in sections if isinstance(section, dict)]
+        if any(section.get("client_secret") for section in holding):
+            for section in holding:
+                section["client_secret"] = ""
+            path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+    return found
 
 
 def keep_chosen_variants(answers: dict[str, Any]) -> None:
@@ -143,7 +152,7 @@ def write_env_example(values: dict[str, str]) -> None:
     (PROJECT / ".env.example").write_text("\n".join(lines) + "\n")
 
 
-def print_next_steps(answers: dict[str, Any]) -> None:
+def print_next_steps(answers: dict[str, Any], replay_cleaned: bool) -> None:
     print(
         f"""
 Your Akeneo App is ready in {PROJECT}
@@ -161,22 +170,27 @@ These work when your browser runs on this machine: the PIM only redirects your b
 App. From another machine, use the App's public https URL (a tunnel or a server) instead."""
     )
     if answers["client_secret"]:
+        where = (
+            "it is now only in .env\n(it was removed from cookiecutter's replay file)"
+            if replay_cleaned
+            else f"check cookiecutter's replay\nfiles in {configured_replay_dir()}: "
+            "this bake's was not found there"
+        )
         print(
-            "\nNOTE: the client secret you typed was echoed on screen; it is now only in .env\n"
-            "(it was removed from cookiecutter's replay file). A .cruft.json, if you generate\n"
-            "with cruft, would hold it in plain text: next time leave client_secret empty and\n"
-            "export AKENEO_CLIENT_SECRET before generating."
+            f"\nNOTE: the client secret you typed was echoed on screen; {where}. A .cruft.json,\n"
+            "if you generate with cruft, would hold it in plain text: next time leave\n"
+            "client_secret empty and export AKENEO_CLIENT_SECRET before generating."
         )
 
 
 def main() -> None:
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    remove_client_secret_from_replay(answers.get("_repo_dir", ""))
+    replay_cleaned = remove_client_secret_from_replay(answers)
     keep_chosen_variants(answers)
     values = settings(answers)
     write_env(values)
     write_env_example(values)
-    print_next_steps(answers)
+    print_next_steps(answers, replay_cleaned)
 
 
 if __name__ == "__main__":
