@@ -31,6 +31,7 @@ VARIABLES = {
     "TRUSTED_PROXIES": "Proxy addresses or networks whose X-Forwarded-Proto/-For are believed.",
     "PIM_API_MAX_BYTES": "Largest PIM API answer read, in bytes once decompressed.",
     "SESSION_LIFETIME_HOURS": "Hours a browser stays linked to its PIM after connecting (1-720).",
+    "LOG_FORMAT": "text (time, level, logger, message) or json (one JSON object per line).",
 }
 # Left empty in the tracked .env.example: secrets, and what is this installation's own.
 NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
@@ -87,7 +88,10 @@ def remove_client_secret_from_replay(answers: dict[str, Any]) -> bool:
 
 def keep_chosen_variants(answers: dict[str, Any]) -> None:
     """Move the chosen framework's (and OpenID's) files into place; drop the others."""
-    chosen = [answers["framework"]] + (["openid"] if answers["openid_connect"] else [])
+    openid = ["openid"] if answers["openid_connect"] else []
+    # The lock pins the dependencies of one framework x OpenID combination.
+    lock = "-".join(["lock", answers["framework"], *openid])
+    chosen = [answers["framework"], *openid, lock]
     for name in chosen:
         variant = VARIANTS / name
         for source in sorted(variant.rglob("*")):
@@ -114,6 +118,7 @@ def settings(answers: dict[str, Any]) -> dict[str, str]:
         "TRUSTED_PROXIES": "",
         "PIM_API_MAX_BYTES": "10000000",
         "SESSION_LIFETIME_HOURS": "12",
+        "LOG_FORMAT": "text",
     }
     if not answers["openid_connect"]:
         del values["AKENEO_OPENID_CONNECT"]
@@ -140,7 +145,7 @@ def write_env(values: dict[str, str]) -> None:
         if name in ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET") and not value:
             print(
                 f"WARNING: {name} is empty: fill line {number} of .env ({name}=) with the value "
-                "shown by your PIM when you create the test App."
+                "shown by your PIM when you create the custom App."
             )
 
 
@@ -158,12 +163,13 @@ def print_next_steps(answers: dict[str, Any], replay_cleaned: bool) -> None:
 Your Akeneo App is ready in {PROJECT}
 
   cd {PROJECT.name}
-  python3 -m venv .venv
-  .venv/bin/pip install -e '.[dev]'          # about a minute
+  python3 -m venv --upgrade-deps .venv       # or, with uv: uv sync --locked
+  .venv/bin/pip install -e . --group dev     # about a minute
   .venv/bin/pytest                           # the offline test suite, about a minute
   .venv/bin/python -m {answers["package_name"]}   # serves http://127.0.0.1:8000
 
-Then, in your PIM (Connect > App Store > Create a test App), paste:
+Then, in your PIM (Connect > App Store > Create a custom App; "Create a test App" in older
+PIM versions), paste:
   Activate URL: http://127.0.0.1:8000/activate
   Callback URL: http://127.0.0.1:8000/callback
 These work when your browser runs on this machine: the PIM only redirects your browser to the
