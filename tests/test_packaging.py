@@ -159,9 +159,9 @@ def test_the_lowest_direct_versions_pass_the_tests_ruff_and_mypy(cookies) -> Non
 
 
 @contextmanager
-def started(command: list[str], cwd: Path, venv: Path, log: Path) -> Iterator[Server]:
-    """`command` from the installed wheel's venv, in `cwd`, until the block ends."""
-    port = free_port()
+def started(command: list[str], cwd: Path, venv: Path, log: Path, port: int) -> Iterator[Server]:
+    """`command` from the installed wheel's venv, in `cwd`, on HOST and PORT, until the block
+    ends."""
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -206,18 +206,21 @@ def test_the_built_wheel_migrates_and_serves_outside_the_project(
         shutil.copy(baked / name, elsewhere / name)
     package = baked.name.replace("-", "_")
 
+    development_command = [str(venv / "bin" / "python"), "-m", package]
     with started(
-        [str(venv / "bin" / "python"), "-m", package], elsewhere, venv, tmp_path / "dev.log"
+        development_command, elsewhere, venv, tmp_path / "dev.log", free_port()
     ) as development:
         assert wait_for(development).json() == {"status": "ok"}
     assert "Traceback" not in development.output()
 
+    port = free_port()
     if "flask" in baked.name:
         production = [str(venv / "bin" / "gunicorn"), "--config", "gunicorn.conf.py"]
-    else:
+    else:  # the README's command, with HOST and PORT
         production = [str(venv / "bin" / "uvicorn"), f"{package}.app:create_app", "--factory"]
-        production += ["--no-proxy-headers", "--log-config", "logging.json"]
-    with started(production, elsewhere, venv, tmp_path / "production.log") as server:
+        production += ["--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"]
+        production += ["--log-config", "logging.json"]
+    with started(production, elsewhere, venv, tmp_path / "production.log", port) as server:
         assert wait_for(server).json() == {"status": "ok"}
     assert "Traceback" not in server.output()
     installed = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
