@@ -32,9 +32,14 @@ VARIABLES = {
     "TRUSTED_PROXIES": "Proxy addresses or networks whose X-Forwarded-Proto/-For are believed.",
     "PIM_API_MAX_BYTES": "Largest PIM API answer read, in bytes once decompressed.",
     "SESSION_LIFETIME_HOURS": "Hours a browser stays linked to its PIM after connecting (1-720).",
+    "LOG_FORMAT": "text (time, level, logger, message) or json (one JSON object per line).",
 }
 # Left empty in the tracked .env.example: secrets, and what is this installation's own.
 NOT_IN_EXAMPLE = ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS")
+
+
+# What identifies this bake's replay file (see remove_client_secret_from_replay).
+REPLAY_KEYS = ("_template", "_repo_dir", "_output_dir")
 
 
 def configured_replay_dir() -> Path:
@@ -53,33 +58,41 @@ def configured_replay_dir() -> Path:
     return Path(os.path.expanduser("~/.cookiecutter_replay"))
 
 
-def remove_client_secret_from_replay(repo_dir: str) -> None:
-    """Blank the client secret in the replay file cookiecutter wrote for this template.
+def remove_client_secret_from_replay(answers: dict[str, Any]) -> bool:
+    """Blank the client secret in the replay file cookiecutter wrote for this bake.
 
-    The pre-generation hook does it too (hooks run as separate scripts and share no module):
-    whichever hook runs last, no answer file keeps the secret, whether the bake fails or not.
+    Cookiecutter names the file after the template folder's base name, which a hook cannot
+    always rebuild: `_repo_dir` may be relative to a folder the hook does not run in (`.`,
+    `../template`), or a clone or unzipped copy (a git URL, a `gh:` abbreviation, a zip). So the
+    file is found by content: the one whose recorded template, template folder and output
+    folder are this bake's. True when such a file exists and holds no secret any more.
     """
-    if not repo_dir:
-        return
-    # Cookiecutter names the file after the template's folder.
-    path = configured_replay_dir() / f"{Path(repo_dir).name}.json"
-    try:
-        replay = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(replay, dict):
-        return
-    sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
-    holding = [answers for answers in sections if isinstance(answers, dict)]
-    if any(answers.get("client_secret") for answers in holding):
-        for answers in holding:
-            answers["client_secret"] = ""
-        path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+    bake = [answers.get(key) for key in REPLAY_KEYS]
+    found = False
+    for path in sorted(configured_replay_dir().glob("*.json")):
+        try:
+            replay = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        recorded = replay.get("cookiecutter") if isinstance(replay, dict) else None
+        if not isinstance(recorded, dict) or [recorded.get(key) for key in REPLAY_KEYS] != bake:
+            continue
+        found = True
+        sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
+        holding = [section for section in sections if isinstance(section, dict)]
+        if any(section.get("client_secret") for section in holding):
+            for section in holding:
+                section["client_secret"] = ""
+            path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+    return found
 
 
 def keep_chosen_variants(answers: dict[str, Any]) -> None:
     """Move the chosen framework's (and OpenID's) files into place; drop the others."""
-    chosen = [answers["framework"]] + (["openid"] if answers["openid_connect"] else [])
+    openid = ["openid"] if answers["openid_connect"] else []
+    # The lock pins the dependencies of one framework x OpenID combination.
+    lock = "-".join(["lock", answers["framework"], *openid])
+    chosen = [answers["framework"], *openid, lock]
     for name in chosen:
         variant = VARIANTS / name
         for source in sorted(variant.rglob("*")):
@@ -107,6 +120,7 @@ def settings(answers: dict[str, Any]) -> dict[str, str]:
         "TRUSTED_PROXIES": "",
         "PIM_API_MAX_BYTES": "10000000",
         "SESSION_LIFETIME_HOURS": "12",
+        "LOG_FORMAT": "text",
     }
     if not answers["openid_connect"]:
         del values["AKENEO_OPENID_CONNECT"]
@@ -133,7 +147,7 @@ def write_env(values: dict[str, str]) -> None:
         if name in ("AKENEO_CLIENT_ID", "AKENEO_CLIENT_SECRET") and not value:
             print(
                 f"WARNING: {name} is empty: fill line {number} of .env ({name}=) with the value "
-                "shown by your PIM when you create the test App."
+                "shown by your PIM when you create the custom App."
             )
 
 
@@ -145,41 +159,47 @@ def write_env_example(values: dict[str, str]) -> None:
     (PROJECT / ".env.example").write_text("\n".join(lines) + "\n")
 
 
-def print_next_steps(answers: dict[str, Any]) -> None:
+def print_next_steps(answers: dict[str, Any], replay_cleaned: bool) -> None:
     print(
         f"""
 Your Akeneo App is ready in {PROJECT}
 
   cd {PROJECT.name}
-  python3 -m venv .venv
-  .venv/bin/pip install -e '.[dev]'          # about a minute
+  python3 -m venv --upgrade-deps .venv       # or, with uv: uv sync --locked
+  .venv/bin/pip install -e . --group dev     # about a minute
   .venv/bin/pytest                           # the offline test suite, about a minute
   .venv/bin/python -m {answers["package_name"]}   # serves http://127.0.0.1:8000
   .venv/bin/python -m tests.pim_simulator   # or: try it without a PIM (a simulated one, port 8081)
 
-Then, in your PIM (Connect > App Store > Create a test App), paste:
+Then, in your PIM (Connect > App Store > Create a custom App; "Create a test App" in older
+PIM versions), paste:
   Activate URL: http://127.0.0.1:8000/activate
   Callback URL: http://127.0.0.1:8000/callback
 These work when your browser runs on this machine: the PIM only redirects your browser to the
 App. From another machine, use the App's public https URL (a tunnel or a server) instead."""
     )
     if answers["client_secret"]:
+        where = (
+            "it is now only in .env\n(it was removed from cookiecutter's replay file)"
+            if replay_cleaned
+            else f"check cookiecutter's replay\nfiles in {configured_replay_dir()}: "
+            "this bake's was not found there"
+        )
         print(
-            "\nNOTE: the client secret you typed was echoed on screen; it is now only in .env\n"
-            "(it was removed from cookiecutter's replay file). A .cruft.json, if you generate\n"
-            "with cruft, would hold it in plain text: next time leave client_secret empty and\n"
-            "export AKENEO_CLIENT_SECRET before generating."
+            f"\nNOTE: the client secret you typed was echoed on screen; {where}. A .cruft.json,\n"
+            "if you generate with cruft, would hold it in plain text: next time leave\n"
+            "client_secret empty and export AKENEO_CLIENT_SECRET before generating."
         )
 
 
 def main() -> None:
     answers = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
-    remove_client_secret_from_replay(answers.get("_repo_dir", ""))
+    replay_cleaned = remove_client_secret_from_replay(answers)
     keep_chosen_variants(answers)
     values = settings(answers)
     write_env(values)
     write_env_example(values)
-    print_next_steps(answers)
+    print_next_steps(answers, replay_cleaned)
 
 
 if __name__ == "__main__":

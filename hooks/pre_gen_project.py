@@ -25,6 +25,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 # The generated project's requires-python.
@@ -135,6 +136,10 @@ def check_python_version(version: tuple[int, ...]) -> str | None:
     )
 
 
+# What identifies this bake's replay file (see remove_client_secret_from_replay).
+REPLAY_KEYS = ("_template", "_repo_dir", "_output_dir")
+
+
 def configured_replay_dir() -> Path:
     """Cookiecutter's replay folder: `replay_dir` of its user config, else the default."""
     config = os.environ.get("COOKIECUTTER_CONFIG") or os.path.expanduser("~/.cookiecutterrc")
@@ -151,28 +156,33 @@ def configured_replay_dir() -> Path:
     return Path(os.path.expanduser("~/.cookiecutter_replay"))
 
 
-def remove_client_secret_from_replay(repo_dir: str) -> None:
-    """Blank the client secret in the replay file cookiecutter wrote for this template.
+def remove_client_secret_from_replay(answers: dict[str, Any]) -> bool:
+    """Blank the client secret in the replay file cookiecutter wrote for this bake.
 
-    Cookiecutter saves every answer there (mode 0644) before generating anything. The same
-    function is in both hooks, so that a bake refused by this hook leaves no secret behind.
+    Cookiecutter names the file after the template folder's base name, which a hook cannot
+    always rebuild: `_repo_dir` may be relative to a folder the hook does not run in (`.`,
+    `../template`), or a clone or unzipped copy (a git URL, a `gh:` abbreviation, a zip). So the
+    file is found by content: the one whose recorded template, template folder and output
+    folder are this bake's. True when such a file exists and holds no secret any more.
     """
-    if not repo_dir:
-        return
-    # Cookiecutter names the file after the template's folder.
-    path = configured_replay_dir() / f"{Path(repo_dir).name}.json"
-    try:
-        replay = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(replay, dict):
-        return
-    sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
-    holding = [answers for answers in sections if isinstance(answers, dict)]
-    if any(answers.get("client_secret") for answers in holding):
-        for answers in holding:
-            answers["client_secret"] = ""
-        path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+    bake = [answers.get(key) for key in REPLAY_KEYS]
+    found = False
+    for path in sorted(configured_replay_dir().glob("*.json")):
+        try:
+            replay = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        recorded = replay.get("cookiecutter") if isinstance(replay, dict) else None
+        if not isinstance(recorded, dict) or [recorded.get(key) for key in REPLAY_KEYS] != bake:
+            continue
+        found = True
+        sections = [replay.get(name) for name in ("cookiecutter", "_cookiecutter")]
+        holding = [section for section in sections if isinstance(section, dict)]
+        if any(section.get("client_secret") for section in holding):
+            for section in holding:
+                section["client_secret"] = ""
+            path.write_text(json.dumps(replay, indent=2), encoding="utf-8")
+    return found
 
 
 def describe_character(char: str) -> str:
@@ -456,7 +466,7 @@ def main() -> int:
         "project_slug": json.loads(r'''{{ cookiecutter.project_name | slugify | tojson }}'''),
         "package_name": json.loads(r'''{{ cookiecutter.project_slug|replace("-", "_")|tojson }}'''),
     }  # fmt: skip
-    remove_client_secret_from_replay(answers.get("_repo_dir", ""))
+    remove_client_secret_from_replay(answers)
     too_old = check_python_version(tuple(sys.version_info))
     if too_old:
         # The other checks use newer Pythons' features: stop at the one line that matters.

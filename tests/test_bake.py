@@ -66,6 +66,7 @@ def test_expected_files(baked: Path) -> None:
         ".gitignore",
         ".env",
         ".env.example",
+        "uv.lock",
         "tests/conftest.py",
         "tests/fake_pim.py",
     ]:
@@ -77,6 +78,9 @@ def test_expected_files(baked: Path) -> None:
         "flow.py",
         "settings.py",
         "storage.py",
+        "logs.py",
+        "migrations/env.py",
+        "migrations/script.py.mako",
         "akeneo/oauth.py",
         "akeneo/pim_url.py",
         "templates/base.html",
@@ -84,6 +88,7 @@ def test_expected_files(baked: Path) -> None:
     ]:
         assert (package / module).is_file(), module
     assert not (baked / "_variants").exists()
+    assert not (baked / "migrations").exists()  # in the package, so that a wheel has them
 
 
 def test_nothing_is_left_unrendered(baked: Path) -> None:
@@ -207,8 +212,9 @@ def test_the_next_steps_are_printed(cookies, capfd) -> None:
     cookies.bake()
 
     out = capfd.readouterr().out
-    assert "  python3 -m venv .venv\n" in out
-    assert ".venv/bin/pip install -e '.[dev]'" in out
+    assert "  python3 -m venv --upgrade-deps .venv " in out
+    assert ".venv/bin/pip install -e . --group dev" in out
+    assert "uv sync --locked" in out
     assert ".venv/bin/python -m akeneo_start_app" in out
     assert not re.search(r"^\s*(python|pip|pytest) ", out, re.MULTILINE)
     assert "Activate URL: http://127.0.0.1:8000/activate" in out
@@ -242,7 +248,7 @@ def test_the_prompts_say_that_credentials_are_echoed() -> None:
 def test_commands_in_the_generated_readme_use_python3(baked: Path) -> None:
     readme = (baked / "README.md").read_text()
 
-    assert "python3 -m venv .venv" in readme
+    assert "python3 -m venv --upgrade-deps .venv" in readme
     assert not re.search(r"(^|[`(&] ?)python (-m|-c)", readme, re.MULTILINE)
     assert "Python 3.11" in readme
 
@@ -268,17 +274,18 @@ def test_a_rerun_keeps_the_existing_env(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", ["fastapi", "flask"])
-def test_a_fresh_virtualenv_installs_the_project_from_its_pyproject(
+def test_the_pip_path_installs_the_project_from_its_pyproject_and_passes(
     cookies, tmp_path: Path, framework: str
 ) -> None:
+    """The README's commands without uv: a fresh venv, pip, the dev dependency group."""
     project = Path(
         cookies.bake(extra_context={"framework": framework, "openid_connect": True}).project_path
     )
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--upgrade-deps", str(venv)], check=True)
     python = venv / "bin" / "python"
 
-    install = run([str(python), "-m", "pip", "install", "-q", ".[dev]"], project)
+    install = run([str(python), "-m", "pip", "install", "-q", "-e", ".", "--group", "dev"], project)
     assert install.returncode == 0, install.stdout + install.stderr
     tests = run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
 

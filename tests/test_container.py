@@ -87,7 +87,10 @@ def test_the_image_holds_no_secret_and_runs_unprivileged(baked: Path) -> None:
     ignored = (baked / ".dockerignore").read_text().splitlines()
 
     assert [keyword for _, keyword, _ in steps].count("FROM") == 2  # build, then run
-    assert all("python:3.12-slim" in args for _, k, args in steps if k == "FROM")
+    # The Python of the image is one the generated suite passes on with warnings as errors.
+    assert all("python:3.13-slim" in args for _, k, args in steps if k == "FROM")
+    runs = [arguments for stage, keyword, arguments in steps if keyword == "RUN" and stage == 0]
+    assert all("uv sync --locked --no-dev" in run for run in runs if "uv " in run)
     assert not any(".env" in source for sources in copied for source in sources)
     assert {".env", "*.db"} <= set(ignored)
     assert ("USER", "10001:10001") in final
@@ -113,7 +116,10 @@ def test_the_dockerfiles_commands_build_and_run_the_app(
             text = text.replace(inside, str(outside))
         return text
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AKENEO_", "PIP_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AKENEO_", "PIP_", "UV_"))}
+    # The image's /bin/uv (copied from uv's image) and Python: this machine's.
+    env["PATH"] = f"{BIN}:{env['PATH']}"
+    env["UV_PYTHON"] = sys.executable
     workdir = tmp_path
     for stage, keyword, arguments in instructions(baked / "Dockerfile"):
         if keyword == "WORKDIR":
@@ -134,8 +140,10 @@ def test_the_dockerfiles_commands_build_and_run_the_app(
                 else:
                     shutil.copy(baked / source, workdir / target)
         elif keyword == "RUN" and stage == 0:
+            # BuildKit's cache mounts only speed a build up: the command is the same without.
+            command = re.sub(r"--mount=\S+\s+", "", arguments)
             build = subprocess.run(
-                ["sh", "-c", local(arguments)],
+                ["sh", "-c", local(command)],
                 cwd=workdir,
                 env=env,
                 capture_output=True,
@@ -148,7 +156,6 @@ def test_the_dockerfiles_commands_build_and_run_the_app(
     assert sorted(path.name for path in app.iterdir()) == sorted(
         [
             "alembic.ini",
-            "migrations",
             "gunicorn.conf.py" if "flask" in baked.name else "logging.json",
         ]
     )

@@ -31,7 +31,7 @@ from hypothesis import settings as hypothesis_settings
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
-from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.app import {% if cookiecutter.framework == "flask" %}close, {% endif %}create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage
 from tests.databases import DatabaseFactory
@@ -193,15 +193,15 @@ class Browser:
         parts = urlsplit(url)
         path = f"{parts.path}?{parts.query}" if parts.query else parts.path
 {%- if cookiecutter.framework == "flask" %}
-        response = self._client.open(
+        with self._client.open(
             path, method=method, query_string=params, headers=headers, data=form
-        )
-        return Page(
-            response.status_code,
-            response.get_data(as_text=True),
-            response.location or "",
-            response.headers.get("set-cookie", ""),
-        )
+        ) as response:  # closed: a file's answer (a stylesheet) holds the file open until then
+            return Page(
+                response.status_code,
+                response.get_data(as_text=True),
+                response.location or "",
+                response.headers.get("set-cookie", ""),
+            )
 {%- else %}
         response = self._app.run(
             self._client.request(method, path, params=params, headers=headers, data=form)
@@ -305,6 +305,8 @@ def make_browser(
         return Browser(apps[settings], address)
 
     yield make
+    for app in apps.values():
+        close(app)
 {%- else %}
     apps: dict[Settings, RunningApp] = {}
 
@@ -328,5 +330,7 @@ def browser(make_browser: Callable[..., Browser]) -> Browser:
 
 
 @pytest.fixture
-def storage(settings: Settings) -> Storage:
-    return Storage(settings.database_url, settings.token_encryption_keys)
+def storage(settings: Settings) -> Iterator[Storage]:
+    storage = Storage(settings.database_url, settings.token_encryption_keys)
+    yield storage
+    storage.close()

@@ -10,10 +10,11 @@ of their own. On SQLite, each test gets a copy of a file migrated once per sessi
 import os
 import secrets
 import shutil
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, inspect, make_url, text
+from sqlalchemy import DateTime, Engine, bindparam, create_engine, inspect, make_url, text
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.schema import upgrade
@@ -29,8 +30,14 @@ def engine_of(database_url: str) -> Engine:
 
 def sql(database_url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
     """Run one statement in its own transaction; return its rows, if it has any."""
+    # Datetimes bound as the models bind them (sqlite3's own adapter is deprecated since 3.12).
+    moments = [
+        bindparam(name, type_=DateTime(timezone=True))
+        for name, value in params.items()
+        if isinstance(value, datetime)
+    ]
     with engine_of(database_url).begin() as connection:
-        result = connection.execute(text(statement), params)
+        result = connection.execute(text(statement).bindparams(*moments), params)
         return [tuple(row) for row in result] if result.returns_rows else []
 
 

@@ -17,12 +17,13 @@ Headers = dict[str, str]
 
 
 def headers_of(browser: Browser, method: str, path: str) -> tuple[int, Headers]:
-    response = browser._client.open(path, method=method)
-    return response.status_code, dict(response.headers)
+    with browser._client.open(path, method=method) as response:
+        return response.status_code, dict(response.headers)
 
 
 def values_of(browser: Browser, path: str, name: str) -> list[str]:
-    return browser._client.open(path).headers.getlist(name)
+    with browser._client.open(path) as response:
+        return response.headers.getlist(name)
 {%- else %}
 
 Headers = dict[str, str]

@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+{%- if cookiecutter.framework == "flask" %}
+from flask import Flask
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.akeneo.network import AddressPolicy, PimTransport
-from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.app import {% if cookiecutter.framework == "flask" %}close, {% endif %}create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.storage import Storage
 {%- if cookiecutter.framework == "fastapi" %}
@@ -63,11 +66,15 @@ def fast_settings(settings: Settings) -> Settings:
 def open_app(fast_settings: Settings) -> Iterator[MakeBrowser]:
     """A browser on an App that reaches PIMs over the network (its own transport by default)."""
 {%- if cookiecutter.framework == "flask" %}
+    apps: list[Flask] = []
 
     def make(settings: Settings = fast_settings, transport: PimTransport | None = None) -> Browser:
-        return Browser(create_app(settings, http_transport=transport))
+        apps.append(create_app(settings, http_transport=transport))
+        return Browser(apps[-1])
 
     yield make
+    for app in apps:
+        close(app)
 {%- else %}
     apps: list[RunningApp] = []
 

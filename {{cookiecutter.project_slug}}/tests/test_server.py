@@ -121,6 +121,7 @@ def test_the_app_connects_a_pim_over_real_http(
 
 def write_env(folder: Path, *lines: str) -> None:
     settings = [f"SECRET_KEY={'s' * 40}", f"TOKEN_ENCRYPTION_KEYS={Fernet.generate_key().decode()}"]
+    settings.append("AKENEO_SCOPES=read_channel_settings")
     (folder / ".env").write_text("\n".join([*settings, *lines]) + "\n")
 
 
@@ -290,7 +291,7 @@ def test_the_app_started_from_a_folder_without_env_says_so(
     monkeypatch.chdir(tmp_path)
 
     with pytest.raises(SystemExit) as stopped:
-        main()
+        main([])
 
     message = str(stopped.value.code)
     assert message.startswith(f"Cannot start: no .env in {tmp_path}")
@@ -305,7 +306,7 @@ def test_the_app_refuses_to_start_on_a_database_it_cannot_migrate(
     monkeypatch.chdir(tmp_path)
 
     with pytest.raises(SystemExit) as stopped:
-        main()
+        main([])
 
     assert str(stopped.value.code).startswith(
         "Cannot start: the database cannot be migrated: unable to open database file"

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 {%- endif %}
 
 {% if cookiecutter.framework == "flask" -%}
-from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.app import close, create_app
 {%- else -%}
 from {{ cookiecutter.package_name }}.app import router
 {%- endif %}
@@ -181,6 +181,7 @@ def test_the_session_cookie_lasts_no_longer_than_a_session(
     assert "expires=" not in cookie and "max-age" not in cookie
     app = create_app(dataclasses.replace(settings, session_lifetime=timedelta(hours=3)))
     assert app.permanent_session_lifetime == timedelta(hours=3)
+    close(app)
 {%- else %}
     assert f"max-age={3 * 3600}" in cookie
 {%- endif %}
@@ -194,6 +195,7 @@ def test_every_form_route_refuses_a_post_without_the_pages_token(
     post_routes = sorted(
         rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())
     )
+    close(app)
 {%- else %}
     post_routes = sorted(
         route.path

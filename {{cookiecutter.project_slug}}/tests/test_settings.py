@@ -126,6 +126,7 @@ def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
     env_file.write_text(
         "AKENEO_CLIENT_ID=file-client-id\n"
         "AKENEO_CLIENT_SECRET=file-client-secret\n"
+        "AKENEO_SCOPES=read_products\n"
         f"SECRET_KEY={SECRET_KEY}\n"
         f"TOKEN_ENCRYPTION_KEYS={KEY_A}\n"
         "APP_ENV=production\n"
@@ -145,6 +146,7 @@ def test_the_env_file_of_the_current_folder_is_the_default(
 ) -> None:
     (tmp_path / ".env").write_text(
         f"AKENEO_CLIENT_ID=from-dot-env\nSECRET_KEY={SECRET_KEY}\nTOKEN_ENCRYPTION_KEYS={KEY_A}\n"
+        "AKENEO_SCOPES=read_products\n"
     )
     monkeypatch.chdir(tmp_path)
 

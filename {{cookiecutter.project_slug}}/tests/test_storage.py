@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from {{ cookiecutter.package_name }}.akeneo.exchange import Connection
@@ -291,7 +291,7 @@ def test_a_database_error_does_not_quote_the_stored_values(storage: Storage) -> 
     duplicate = text(
         "INSERT INTO connections (pim_url, encrypted_token, scopes, connected_at, updated_at) "
         "VALUES (:pim_url, :token, '', :now, :now)"
-    )
+    ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
 
     with pytest.raises(IntegrityError) as raised, storage.engine.begin() as connection:
         connection.execute(

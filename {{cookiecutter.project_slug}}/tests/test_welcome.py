@@ -95,7 +95,7 @@ def test_the_page_says_localhost_urls_work_from_the_same_machine(browser: Browse
 def test_settings_record_the_env_file_they_were_read_from(tmp_path: Path) -> None:
     keys = {"SECRET_KEY": "k" * 40, "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
     env_file = tmp_path / ".env"
-    env_file.write_text("AKENEO_CLIENT_ID=from-the-file\n")
+    env_file.write_text("AKENEO_CLIENT_ID=from-the-file\nAKENEO_SCOPES=read_products\n")
 
     from_file = load_settings(keys, env_file=env_file)
 

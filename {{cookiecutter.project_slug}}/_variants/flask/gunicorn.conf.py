@@ -38,3 +38,16 @@ forwarded_allow_ips = ""
 
 # No management socket in the home folder (the image's user has none).
 control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """In the master process, before the workers are forked (they inherit it): the App's own log
+    lines on standard error, as text or JSON (LOG_FORMAT), and one warning per variable that is
+    not a setting."""
+    from {{ cookiecutter.package_name }} import logs
+    from {{ cookiecutter.package_name }}.settings import unknown_variable_warnings
+    from {{ cookiecutter.package_name }}.startup import logger
+
+    logs.configure()
+    for warning in unknown_variable_warnings():
+        logger.warning(warning)

@@ -1,16 +1,18 @@
 """The database schema: Alembic's migrations create and change it; the App only checks it.
 
 Workers never create or alter tables: several starting at once would race each other. One
-`alembic upgrade head` per deployment brings the database to `SCHEMA_REVISION`;
-`python -m {{ cookiecutter.package_name }}` (one process) runs it itself before serving.
+`alembic upgrade head` per deployment brings the database to the head revision of the
+migrations, which ship inside this package (`migrations/`), so an installed wheel migrates too;
+`python -m {{ cookiecutter.package_name }}` (one process) runs them itself before serving.
 """
 
+import functools
 import logging
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from .flow import ErrorPage
@@ -18,11 +20,9 @@ from .storage import Storage
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_REVISION = "0003"
-"""The migration the models match: the head of `migrations/versions` (a test keeps them equal)."""
-
 UPGRADE_COMMAND = "alembic upgrade head"
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Alembic finds the scripts through the package, wherever it is installed.
+MIGRATIONS = f"{__package__}:migrations"
 
 DATABASE_UNAVAILABLE = ErrorPage(
     503,
@@ -32,26 +32,28 @@ DATABASE_UNAVAILABLE = ErrorPage(
 )
 
 
-class SchemaError(Exception):
-    """The migrations cannot be run from here: the message says what to do instead."""
-
-
-def alembic_config(database_url: str, project_dir: Path = PROJECT_DIR) -> Config:
-    """The project's Alembic configuration (its alembic.ini), aimed at `database_url`."""
-    ini = project_dir / "alembic.ini"
-    if not ini.is_file():
-        raise SchemaError(
-            f"no alembic.ini in {project_dir}: run `{UPGRADE_COMMAND}` in the project folder"
-        )
-    config = Config(ini)
+def alembic_config(database_url: str) -> Config:
+    """The App's Alembic configuration, built from the package (no alembic.ini needed), aimed
+    at `database_url`. alembic.ini gives the command line the same script location."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    config.set_main_option("path_separator", "os")
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = False
     return config
 
 
-def upgrade(database_url: str, project_dir: Path = PROJECT_DIR) -> None:
+@functools.cache
+def head_revision() -> str:
+    """The migration the models match: the head of `migrations/versions`."""
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    assert head is not None, "the package holds no migration"
+    return head
+
+
+def upgrade(database_url: str) -> None:
     """Bring the database to the latest migration, like `alembic upgrade head`."""
-    command.upgrade(alembic_config(database_url, project_dir), "head")
+    command.upgrade(alembic_config(database_url), "head")
 
 
 def current_revision(storage: Storage) -> str | None:
@@ -84,14 +86,14 @@ class SchemaGate:
             revision = current_revision(self._storage)
         except SQLAlchemyError:
             return DATABASE_UNAVAILABLE
-        if revision == SCHEMA_REVISION:
+        if revision == head_revision():
             self._ready = True
             return None
         found = "has no tables yet" if revision is None else f"is at migration {revision}"
         return ErrorPage(
             503,
             "The database is not ready",
-            f"The database {found}; this version of the App needs migration {SCHEMA_REVISION}.",
+            f"The database {found}; this version of the App needs migration {head_revision()}.",
             f"Run `{UPGRADE_COMMAND}` in the App's folder with the same DATABASE_URL, "
             "then reload this page.",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -106,7 +108,7 @@ def load_settings(
         client_id=values.get("AKENEO_CLIENT_ID", "").strip(),
         client_secret=values.get("AKENEO_CLIENT_SECRET", "").strip(),
         allowed_pim_urls=_pim_urls(values.get("AKENEO_ALLOWED_PIM_URLS", ""), development),
-        scopes=tuple(values.get("AKENEO_SCOPES", "").split()),
+        scopes=_scopes(values.get("AKENEO_SCOPES"), configured=env_file.is_file()),
 {%- if cookiecutter.openid_connect %}
         openid_connect=_boolean(values.get("AKENEO_OPENID_CONNECT", "true")),
 {%- endif %}
@@ -153,6 +155,7 @@ def load_database_url(
 
 
 def _read_values(environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    _check_env_file_syntax(env_file or Path(".env"))
     file_values = dotenv_values(env_file or Path(".env"))
     from_file = {name: value for name, value in file_values.items() if value is not None}
     return {**from_file, **(os.environ if environ is None else environ)}
@@ -326,3 +329,99 @@ def _session_lifetime(raw: str) -> timedelta:
             f"{MAX_SESSION_LIFETIME_HOURS}, not {raw!r}"
         )
     return timedelta(hours=hours)
+
+
+# --- Names and syntax: a typo in .env or the environment is reported, never silently ignored ---
+
+# Every variable the App reads. Any other name in .env, and any other AKENEO_* or APP_* variable
+# in the environment, is most likely a typo: it gets a start-up warning naming the closest one.
+SETTING_NAMES = frozenset(
+    {
+        "AKENEO_CLIENT_ID",
+        "AKENEO_CLIENT_SECRET",
+        "AKENEO_ALLOWED_PIM_URLS",
+        "AKENEO_SCOPES",
+{%- if cookiecutter.openid_connect %}
+        "AKENEO_OPENID_CONNECT",
+{%- endif %}
+        "SECRET_KEY",
+        "TOKEN_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "APP_ENV",
+        "APP_URL",
+        "HTTP_TIMEOUT",
+        "TRUSTED_PROXIES",
+        "PIM_API_MAX_BYTES",
+        "SESSION_LIFETIME_HOURS",
+        "LOG_FORMAT",
+        "HOST",
+        "PORT",
+        "WEB_CONCURRENCY",
+        "WEB_THREADS",
+    }
+)
+CHECKED_PREFIXES = ("AKENEO_", "APP_")
+LOG_FORMATS = ("text", "json")
+
+
+def unknown_variable_warnings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> list[str]:
+    """One warning per variable that is not a setting, naming the closest setting if any."""
+    in_file = {key: line for key, line in _names_in(env_file)}
+    environment = os.environ if environ is None else environ
+    suspects = set(in_file) | {name for name in environment if name.startswith(CHECKED_PREFIXES)}
+    warnings = []
+    for name in sorted(suspects - SETTING_NAMES):
+        where = f".env line {in_file[name]}" if name in in_file else "the environment"
+        closest = difflib.get_close_matches(name, SETTING_NAMES, n=1, cutoff=0.75)
+        hint = f"did you mean {closest[0]}?" if closest else "it is ignored"
+        warnings.append(f"{name} is not a setting: {hint} ({where})")
+    return warnings
+
+
+def load_log_format(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> str:
+    """LOG_FORMAT (`text`, the default, or `json`), read like `load_settings` reads settings."""
+    raw = _read_values(environ, env_file).get("LOG_FORMAT", "").strip().lower() or "text"
+    if raw not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {raw!r}")
+    return raw
+
+
+def _names_in(env_file: Path | None) -> list[tuple[str, int]]:
+    """Each variable's name in the .env file, with its line number."""
+    path = env_file or Path(".env")
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as stream:
+        bindings = list(parse_stream(stream))
+    return [(binding.key, binding.original.line) for binding in bindings if binding.key]
+
+
+def _check_env_file_syntax(env_file: Path) -> None:
+    # python-dotenv skips a line it cannot parse (an unclosed quote, a missing `=`...) and the
+    # variable with it: the App would run without it. The line's text is never shown: it may
+    # hold a secret.
+    if not env_file.is_file():
+        return
+    with env_file.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise SettingsError(
+                    f"{env_file.name} line {binding.original.line} cannot be read: write it as "
+                    'NAME=value (quote a value with spaces: NAME="a b", quotes closed on the '
+                    "same line)"
+                )
+
+
+def _scopes(raw: str | None, configured: bool) -> tuple[str, ...]:
+    # An empty list would have the PIM grant nothing, without a word: refused when it is set so,
+    # or missing from a .env (e.g. misspelt). Only an App given no configuration at all (no
+    # .env, nothing in the environment) starts without scopes.
+    scopes = tuple((raw or "").split())
+    if not scopes and (raw is not None or configured):
+        raise SettingsError(
+            "AKENEO_SCOPES is empty: list the authorization scopes the App asks the PIM for, "
+            'space-separated (e.g. AKENEO_SCOPES="read_channel_localization read_channel_settings")'
+        )
+    return scopes

@@ -175,6 +175,10 @@ class Storage:
         self.engine = create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def close(self) -> None:
+        """Close every pooled connection: the App's shutdown and the tests' teardown call it."""
+        self.engine.dispose()
+
     def is_available(self) -> bool:
         try:
             with self.engine.connect() as connection:

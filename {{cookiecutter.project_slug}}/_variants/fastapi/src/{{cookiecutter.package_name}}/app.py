@@ -70,7 +70,10 @@ def create_app(
             headers={"User-Agent": USER_AGENT},
         ) as http:
             app.state.http = http
-            yield
+            try:
+                yield
+            finally:
+                await run_in_threadpool(storage.close)
 
     # The schema lists every route: published in development only.
     app = FastAPI(

@@ -105,6 +105,12 @@ def create_app(
     return app
 
 
+def close(app: Flask) -> None:
+    """Close the App's PIM client and database connections, once it serves no more requests."""
+    app.extensions["akeneo"]["http"].close()
+    app.extensions["akeneo"]["storage"].close()
+
+
 def _address_policy(settings: Settings) -> AddressPolicy:
     return AddressPolicy(
         public_only=not settings.development, trusted_urls=settings.allowed_pim_urls
