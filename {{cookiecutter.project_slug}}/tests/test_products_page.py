@@ -3,10 +3,13 @@ and the pages of the PIM's refusals, with the PIM's own words."""
 
 import html
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
+from {{ cookiecutter.package_name }}.settings import Settings
 from tests.conftest import Browser
 from tests.fake_pim import CHANNELS_PATH, FakePim
 
@@ -37,27 +40,54 @@ def test_the_home_page_links_to_the_products_page(browser: Browser, pim_a: FakeP
     assert 'href="/products"' in browser.get("/").text
 
 
-def test_the_products_page_follows_the_pims_cursor(browser: Browser, pim_a: FakePim) -> None:
+def test_the_products_page_follows_the_pims_cursor_through_the_catalogue(
+    make_browser: Callable[..., Browser], settings: Settings, pim_a: FakePim
+) -> None:
+    reads_products = replace(settings, scopes=(*settings.scopes, "read_products"))
+    browser = make_browser(reads_products)
     browser.connect(pim_a)
-    pim_a.next_answers[PRODUCTS_PATH] = [
-        products_page(pim_a, ["a1", "a2"], cursor="CURSOR%2B1"),
-        products_page(pim_a, ["b1"], cursor=None),
-    ]
+    catalogue = pim_a.catalogue
+    first = catalogue.products[min(catalogue.product_order)]
 
-    first = browser.get("/products")
-    [next_link] = re.findall(r'<a href="([^"]+)" rel="next">', first.text)
-    second = browser.get(html.unescape(next_link))
+    shown: list[str] = []
+    page = browser.get("/products")
+    for _ in range(3):
+        assert page.status == 200
+        shown += re.findall(r'<code class="long">([^<]+)</code>', page.text)
+        [next_link] = re.findall(r'<a href="([^"]+)" rel="next">', page.text)
+        page = browser.get(html.unescape(next_link))
 
-    assert first.status == 200 and second.status == 200
-    assert "<code>sku-a1</code>" in first.text and "<code>sku-a2</code>" in first.text
-    assert "channel\n  <code>ecommerce</code> in locale <code>en_US</code>" in first.text
-    assert "<code>sku-b1</code>" in second.text and 'rel="next"' not in second.text
-    first_request, second_request = products_requests(pim_a)
+    assert shown == sorted(catalogue.product_order)[:60]
+    assert f"<code>{first.identifier}</code>" in browser.get("/products").text
+    assert "channel\n  <code>ecommerce</code> in locale <code>en_US</code>" in page.text
+    first_request, second_request, *_ = products_requests(pim_a)
     assert first_request.url.params["scope"] == "ecommerce"
     assert first_request.url.params["locales"] == "en_US"
     assert first_request.url.params["pagination_type"] == "search_after"
     assert "search_after" not in first_request.url.params
-    assert second_request.url.params["search_after"] == "CURSOR+1"
+    assert second_request.url.params["search_after"] == shown[19]
+
+
+def test_a_product_renamed_in_the_pim_shows_its_new_name(
+    make_browser: Callable[..., Browser], settings: Settings, pim_a: FakePim
+) -> None:
+    browser = make_browser(replace(settings, scopes=(*settings.scopes, "read_products")))
+    browser.connect(pim_a)
+    key = min(pim_a.catalogue.product_order)
+    renamed = {"values": {"name": [{"locale": "en_US", "scope": None, "data": "Café <Neuf>"}]}}
+    # As the simulator's edit form saves it: through the PIM's API, with the user's rights.
+    edit = httpx.Request(
+        "PATCH",
+        f"{pim_a.url}{PRODUCTS_PATH}/{key}",
+        json=renamed,
+        headers={"Accept": "application/json"},
+    )
+    written = pim_a.api.handle(edit, frozenset({"write_products"}))
+
+    page = browser.get("/products")
+
+    assert written is not None and written.status_code == 204
+    assert '<td data-label="Name">Café &lt;Neuf&gt;</td>' in page.text
 
 
 def test_a_cursor_from_the_browser_only_ever_reaches_the_products_endpoint(

@@ -19,7 +19,6 @@ from {{ cookiecutter.package_name }}.akeneo.errors import (
     PimForbidden,
     PimInvalidRequest,
     PimNotFound,
-    PimValidationFailed,
 )
 from {{ cookiecutter.package_name }}.akeneo.exchange import Connection
 from {{ cookiecutter.package_name }}.akeneo.fair_use import FairUse, per_process_limit
@@ -96,37 +95,6 @@ def test_an_update_answered_204_without_a_body_is_a_result(method: str) -> None:
 
     assert (result.status, result.location, result.body) == (204, None, None)
     assert received[0].method == method.upper()
-
-
-def test_a_created_catalog_answers_its_body() -> None:
-    catalog = {"id": "c-1", "name": "Store", "enabled": False}
-    transport, _ = answering(httpx.Response(201, json=catalog))
-
-    result = call(transport, CONNECTION, lambda api: api.post("/api/rest/v1/catalogs", {}))
-
-    assert result.body == catalog
-
-
-def test_a_delete_answers_204() -> None:
-    transport, received = answering(httpx.Response(204))
-
-    result = call(transport, CONNECTION, lambda api: api.delete("/api/rest/v1/catalogs/c-1"))
-
-    assert result.status == 204
-    assert received[0].method == "DELETE" and received[0].content == b""
-
-
-def test_a_422_keeps_the_pims_message_and_each_field_error() -> None:
-    transport, _ = answering(httpx.Response(422, json=VALIDATION_FAILED))
-
-    with pytest.raises(PimValidationFailed) as raised:
-        call(transport, CONNECTION, lambda api: api.patch(f"{PRODUCTS}/u", {"values": {}}))
-
-    assert raised.value.status == 422
-    assert raised.value.message == "Validation failed."
-    [field] = raised.value.errors
-    assert (field.property, field.attribute, field.locale) == ("values", "brand", None)
-    assert "tommh" in field.message
 
 
 @pytest.mark.parametrize("status", [400, 405, 406, 409, 413, 415])
@@ -213,27 +181,6 @@ def test_an_upsert_list_sends_ndjson_by_100_and_reads_each_line() -> None:
 def test_chunks_split_a_long_iterable_into_lists_of_a_size() -> None:
     assert list(chunked(iter(range(5)), 2)) == [[0, 1], [2, 3], [4]]
     assert UPSERT_BATCH == 100
-
-
-def test_items_are_read_lazily_and_may_be_strings() -> None:
-    body = {"_links": {}, "_embedded": {"items": ["uuid-a", "uuid-b"]}}
-    transport, _ = answering(httpx.Response(200, json=body))
-
-    items = call(
-        transport,
-        CONNECTION,
-        lambda api: items_of(api.iter_items("/api/rest/v1/catalogs/c/product-uuids")),
-    )
-
-    assert items == ["uuid-a", "uuid-b"]
-
-
-def test_an_answer_that_is_a_json_array_is_read() -> None:
-    transport, _ = answering(httpx.Response(200, json=[{"code": "Length"}]))
-
-    answer = call(transport, CONNECTION, lambda api: api.get("/api/rest/v1/measurement-families"))
-
-    assert answer == [{"code": "Length"}]
 
 
 def test_a_list_of_50000_products_is_iterated_in_the_memory_of_a_page() -> None:
@@ -377,25 +324,6 @@ def test_an_upsert_answer_with_a_line_that_was_not_sent_is_a_bad_answer() -> Non
 MEDIA = "/api/rest/v1/media-files/7/5/b/8/75b8_akeneo.png/download"
 # Binary bytes full of brackets: a media file is never read as JSON.
 PNG = b"\x89PNG\r\n\x1a\n" + b"[{" * 5_000 + bytes(range(256))
-
-
-def test_a_media_file_is_downloaded_with_its_type_and_name() -> None:
-    transport, received = answering(
-        httpx.Response(
-            200,
-            content=PNG,
-            headers={
-                "Content-Type": "image/png",
-                "Content-Disposition": 'attachment; filename="akeneo.png"',
-            },
-        )
-    )
-
-    media, content = call(transport, CONNECTION, lambda api: api.download(MEDIA))
-
-    assert content == PNG
-    assert (media.content_type, media.filename, media.size) == ("image/png", "akeneo.png", len(PNG))
-    assert received[0].headers["Accept"] == "*/*"
 
 
 def test_a_media_file_over_its_cap_is_refused() -> None:

@@ -17,6 +17,9 @@ from .akeneo.exchange import Connection
 
 PRODUCTS_PATH = "/api/rest/v1/products-uuid"
 PRODUCTS_PER_PAGE = 20
+NAME_ATTRIBUTE = "name"
+"""The attribute shown as a product's name, as in Akeneo's own catalogues (a PIM's families
+name the attribute used as label in their `attribute_as_label`)."""
 MAX_CURSOR_LENGTH = 512
 """A `search_after` cursor is a short opaque string: a longer one is not the PIM's."""
 
@@ -31,6 +34,7 @@ class Channel:
 class ProductRow:
     uuid: str
     identifier: str
+    name: str
     family: str
     enabled: bool
 
@@ -85,20 +89,32 @@ def products_params(channel: Channel, after: str | None) -> Params:
 
 
 def products_view(channel: Channel, page: Page) -> ProductsView:
-    rows = [_row(item) for item in page.items]
+    rows = [_row(item, channel.locale) for item in page.items]
     cursor = None
     if page.next_url is not None:
         cursor = httpx.URL(page.next_url).params.get("search_after")
     return ProductsView(channel, rows, cursor[:MAX_CURSOR_LENGTH] if cursor else None)
 
 
-def _row(item: Any) -> ProductRow:
+def _row(item: Any, locale: str | None) -> ProductRow:
     if not isinstance(item, dict) or not isinstance(item.get("uuid"), str):
         raise PimBadResponse("the PIM sent a product without a uuid")
     identifier, family = item.get("identifier"), item.get("family")
     return ProductRow(
         uuid=item["uuid"],
         identifier=identifier if isinstance(identifier, str) else "",
+        name=_name(item.get("values"), locale),
         family=family if isinstance(family, str) else "",
         enabled=item.get("enabled") is True,
     )
+
+
+def _name(values: Any, locale: str | None) -> str:
+    """The product's name in the channel's locale (the PIM sent only that channel's values)."""
+    entries = values.get(NAME_ATTRIBUTE) if isinstance(values, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("locale") in (locale, None):
+            data = entry.get("data")
+            if isinstance(data, str):
+                return data
+    return ""
