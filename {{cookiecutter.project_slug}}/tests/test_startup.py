@@ -12,6 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from {{ cookiecutter.package_name }} import logs
+{%- if cookiecutter.framework == "fastapi" %}
+from {{ cookiecutter.package_name }}.app import create_app
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import (
     SettingsError,
     load_log_format,
@@ -147,3 +150,25 @@ def test_the_apps_own_log_lines_are_shown(capsys: pytest.CaptureFixture[str]) ->
         package.setLevel(level)
 
     assert f"INFO {FLOW_LOGGER}: Connected https://pim.example.test" in capsys.readouterr().err
+{%- if cookiecutter.framework == "fastapi" %}
+
+
+def test_the_uvicorn_command_names_a_misspelt_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = [f"{name}={value}" for name, value in VALID.items()]
+    env = [*settings, "AKENEO_SCOPES=read_products", "AKENEO_SCOPE=read_products", ""]
+    (tmp_path / ".env").write_text("\n".join(env))
+    monkeypatch.chdir(tmp_path)
+    for name in ("AKENEO_SCOPES", "DATABASE_URL", "APP_ENV"):
+        monkeypatch.delenv(name, raising=False)
+
+    with caplog.at_level(logging.WARNING, logger="{{ cookiecutter.package_name }}.app"):
+        # What `uvicorn {{ cookiecutter.package_name }}.app:create_app --factory` calls.
+        app = create_app()
+    app.state.storage.close()
+
+    assert "AKENEO_SCOPE is not a setting: did you mean AKENEO_SCOPES? (.env line 4)" in (
+        caplog.text
+    )
+{%- endif %}

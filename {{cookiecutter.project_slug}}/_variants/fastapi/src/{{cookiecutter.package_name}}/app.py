@@ -39,7 +39,7 @@ from .headers import is_address_list, missing_security_headers
 from .products import read_products_page
 from .redaction import redact_access_logs
 from .schema import DATABASE_UNAVAILABLE, SchemaGate
-from .settings import Settings, load_settings
+from .settings import Settings, load_settings, unknown_variable_warnings
 from .storage import Storage
 
 PACKAGE_DIR = Path(__file__).parent
@@ -52,7 +52,12 @@ def create_app(
     settings: Settings | None = None, http_transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """Build the App. Tests pass a transport that stands in for the PIMs."""
-    settings = settings or load_settings()
+    if settings is None:
+        # Built by the uvicorn command (or a reloaded process), which reads no settings itself:
+        # name the variables that are not settings here, as `python -m` does before it starts.
+        settings = load_settings()
+        for unknown in unknown_variable_warnings():
+            logger.warning(unknown)
     for warning in settings.startup_warnings:
         logger.warning(warning)
     storage = Storage(settings.database_url, settings.token_encryption_keys)
