@@ -1,8 +1,8 @@
 """The App's log lines: time, level, logger and message, as text or, with LOG_FORMAT=json, as one
 JSON object per line for a log collector.
 
-One formatter for every way the App runs: `python3 -m {{ cookiecutter.package_name }}` and the production
-server, whose configuration calls `configure` or names `formatter`.
+One formatter for every way the App runs: `python3 -m {{ cookiecutter.package_name }}`
+and the production server, whose configuration calls `configure` or names `formatter`.
 """
 
 import json
